@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Prepares this machine for `make demo` and `make test`, from nothing but Debian and root:
+#   - a virtualenv with the pinned tools (requirements-dev.txt), cached by the file's hash,
+#   - the collection linked where Ansible looks for it,
+#   - a running Docker engine and the local base images.
+# Safe to run again: each step only does work when its result is missing or stale.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+cache=${PACSOPS_CACHE:-/var/cache/pacsops}
+mkdir -p "$cache"
+
+# 1. Python tools. The venv lives outside the clone, keyed by the requirements' hash, so a
+#    fresh clone re-uses it and a changed pin builds a new one.
+req_hash=$(sha256sum requirements-dev.txt | cut -c1-12)
+venv="$cache/venv-$req_hash"
+if [ ! -x "$venv/bin/ansible-playbook" ]; then
+  if ! python3 -m venv --help >/dev/null 2>&1 || ! python3 -c 'import ensurepip' 2>/dev/null; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >/dev/null
+  fi
+  rm -rf "$venv.tmp"
+  python3 -m venv "$venv.tmp"
+  "$venv.tmp/bin/pip" install -q --disable-pip-version-check -r requirements-dev.txt
+  mv "$venv.tmp" "$venv"
+  # venv scripts name their interpreter by absolute path; fix the shebangs after the move.
+  grep -rlI "^#!$venv.tmp/bin/" "$venv/bin" | xargs -r sed -i "1s|$venv.tmp/|$venv/|"
+  sed -i "s|$venv.tmp|$venv|g" "$venv/bin/activate" "$venv/pyvenv.cfg"
+fi
+ln -sfn "$venv" .venv
+
+# 2. The collection, where ansible.cfg's collections_path points.
+mkdir -p .cache/collections/ansible_collections/pacsops
+ln -sfn ../../../.. .cache/collections/ansible_collections/pacsops/server
+
+# 3. Docker engine and the systemd base images (only when asked: lint and unit tests need none).
+if [ "${1:-}" = "--with-docker" ]; then
+  tools/docker-up.sh
+  tools/build-image.sh debian12 &
+  b12=$!
+  tools/build-image.sh debian13 &
+  b13=$!
+  wait $b12 && wait $b13
+fi
