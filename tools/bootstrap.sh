@@ -8,6 +8,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 cache=${PACSOPS_CACHE:-/var/cache/pacsops}
 mkdir -p "$cache"
+# One bootstrap at a time: parallel runs would build the same venv and images twice.
+exec 9>"$cache/bootstrap.lock"
+flock 9
 
 # 1. Python tools. The venv lives outside the clone, keyed by the requirements' hash, so a
 #    fresh clone re-uses it and a changed pin builds a new one.
@@ -19,7 +22,9 @@ if [ ! -x "$venv/bin/ansible-playbook" ]; then
   fi
   rm -rf "$venv.tmp"
   python3 -m venv "$venv.tmp"
-  "$venv.tmp/bin/pip" install -q --disable-pip-version-check -r requirements-dev.txt
+  "$venv.tmp/bin/pip" install -q --disable-pip-version-check -r requirements-dev.txt 2>&1 \
+    | { grep -v '^WARNING: Location' || true; }
+  "$venv.tmp/bin/ansible-playbook" --version >/dev/null
   mv "$venv.tmp" "$venv"
   # venv scripts name their interpreter by absolute path; fix the shebangs after the move.
   grep -rlI "^#!$venv.tmp/bin/" "$venv/bin" | xargs -r sed -i "1s|$venv.tmp/|$venv/|"
