@@ -11,8 +11,8 @@ case "$target" in
   *) echo "unknown image $target" >&2; exit 2 ;;
 esac
 image="pacsops/$target:latest"
-# What a minimal server has, plus python3-apt so Ansible's apt module needs no bootstrap.
-packages=python3,python3-apt,systemd,systemd-sysv,dbus,iproute2,procps,ca-certificates
+# What a minimal server has (sudo for `become`), plus python3-apt so the apt module needs no bootstrap.
+packages=python3,python3-apt,systemd,systemd-sysv,dbus,iproute2,procps,ca-certificates,sudo
 here=$(cd "$(dirname "$0")" && pwd)
 recipe=$( { cat "$0"; echo "$packages"; } | sha256sum | cut -c1-16)
 if [ "$(docker image inspect -f '{{ index .Config.Labels "pacsops.recipe" }}' "$image" 2>/dev/null)" = "$recipe" ]; then

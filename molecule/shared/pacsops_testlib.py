@@ -9,6 +9,7 @@ import os
 import re
 import subprocess
 
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
 RECAP = re.compile(r"^(?P<host>\S+)\s+:\s+ok=(?P<ok>\d+)\s+changed=(?P<changed>\d+)\s+unreachable=(?P<unreachable>\d+)\s+failed=(?P<failed>\d+)", re.M)
 
 
@@ -19,11 +20,14 @@ def run_playbook(playbook: str, *args: str, check: bool = False, env: dict | Non
     cmd = ["ansible-playbook", "-i", os.environ["MOLECULE_INVENTORY_FILE"], path, *args]
     if check:
         cmd.append("--check")
-    return subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, **(env or {})}, check=False)
+    # Molecule forces colour for its own output; the recap must be parsed as plain text.
+    plain = {"ANSIBLE_FORCE_COLOR": "0", "ANSIBLE_NOCOLOR": "1", "PY_COLORS": "0"}
+    return subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, **plain, **(env or {})}, check=False)
 
 
 def recap(output: str) -> dict[str, dict[str, int]]:
     """Parses PLAY RECAP lines into {host: {ok, changed, unreachable, failed}}."""
+    output = ANSI.sub("", output)
     return {m["host"]: {k: int(m[k]) for k in ("ok", "changed", "unreachable", "failed")} for m in RECAP.finditer(output)}
 
 

@@ -1,0 +1,41 @@
+"""The iPACS host as the example inventory declares it, checked on the host and from outside."""
+import os
+import sys
+
+sys.path.insert(0, os.environ["PACSOPS_SHARED"])
+import pacsops_testlib  # noqa: E402
+
+
+def test_service_account_exists_with_locked_password(host):
+    user = host.user("ipacs")
+    assert user.exists
+    assert user.home == "/home/ipacs"
+    assert user.shell == "/bin/bash"
+    # 000: no system password; "!" (locked) in /etc/shadow.
+    shadow = host.run("getent shadow ipacs").stdout.split(":")
+    assert shadow[1].startswith("!"), shadow[1]
+
+
+def test_password_login_is_refused(host):
+    # A locked account cannot authenticate with any password.
+    status = host.run("passwd -S ipacs").stdout.split()
+    assert status[1] == "L", status
+
+
+def test_home_and_instance_modes(host):
+    home = host.file("/home/ipacs")
+    assert home.is_directory and home.user == "ipacs" and home.mode == 0o750
+    instance = host.file("/home/ipacs/demo")
+    assert instance.is_directory and instance.user == "ipacs" and instance.group == "ipacs"
+    assert instance.mode == 0o750
+
+
+def test_authorized_keys_present_and_private(host):
+    keys = host.file("/home/ipacs/.ssh/authorized_keys")
+    assert keys.exists and keys.user == "ipacs" and keys.mode == 0o600
+    assert "demo@pacsops" in keys.content_string
+    assert host.file("/home/ipacs/.ssh").mode == 0o700
+
+
+def test_check_mode_on_converged_host_reports_no_change():
+    pacsops_testlib.assert_check_mode_clean()
