@@ -34,6 +34,19 @@ sanity() {
     --exclude molecule/ --exclude tools/ --exclude .ci/ --exclude .config/)
 }
 
+build() {
+  # The collection builds, installs from its tarball, and its modules' docs render.
+  local out=$PWD/.cache/build
+  rm -rf "$out" && mkdir -p "$out/collections"
+  ansible-galaxy collection build --force --output-path "$out" >/dev/null \
+    && ansible-galaxy collection install --force --offline --no-deps -p "$out/collections" "$out"/pacsops-server-*.tar.gz >/dev/null \
+    && for module in $(ls plugins/modules | sed -n 's/\.py$//p'); do
+      ANSIBLE_COLLECTIONS_PATH="$out/collections" ansible-doc -t module "pacsops.server.$module" 2>&1 \
+        | grep -q "^OPTIONS" || { echo "ansible-doc pacsops.server.$module does not render" >&2; return 1; }
+    done \
+    && echo "built and installed $(ls "$out"/pacsops-server-*.tar.gz); docs render for: $(ls plugins/modules | tr '\n' ' ')"
+}
+
 unit() {
   pytest -q -p no:cacheprovider tests/unit
 }
@@ -61,12 +74,14 @@ molecule_all() {
 case "${1:-all}" in
   lint) stage lint lint ;;
   sanity) stage sanity sanity ;;
+  build) stage build build ;;
   unit) stage unit unit ;;
   integration) stage integration integration ;;
   molecule) if [ -n "${2:-}" ]; then stage "molecule $2" molecule_one "$2"; else molecule_all; fi ;;
   all)
     stage lint lint
     stage sanity sanity
+    stage build build
     stage unit unit
     stage integration integration
     molecule_all
