@@ -28,6 +28,16 @@ sanity() {
   # ansible-test wants the collection under .../ansible_collections/<ns>/<name>; test a copy
   # of the files git would ship (tracked and not ignored).
   local root=.cache/sanity/ansible_collections/pacsops/server
+  # ansible-test bootstraps pip in each sanity venv with a script from a host we cannot reach.
+  local pip_version get_pip
+  pip_version=$(python - <<'PY'
+import re, pathlib, ansible_test
+text = pathlib.Path(ansible_test.__file__).parent.joinpath("_internal/python_requirements.py").read_text()
+print(re.search(r"pip='([0-9.]+)'", text).group(1))
+PY
+)
+  get_pip=~/.ansible/test/cache/get_pip_${pip_version//./_}.py
+  [ -f "$get_pip" ] || install -D -m 0644 tools/get-pip-offline.py "$get_pip"
   rm -rf .cache/sanity && mkdir -p "$root"
   git ls-files -co --exclude-standard -z | xargs -0 cp --parents -t "$root" 2>/dev/null
   (cd "$root" && git init -q && git add -A && ansible-test sanity --venv --python 3.11 \
@@ -48,7 +58,8 @@ build() {
 }
 
 unit() {
-  pytest -q -p no:cacheprovider tests/unit
+  # Modules import their module_utils as ansible_collections.pacsops.server.*
+  PYTHONPATH="$PWD/.cache/collections" pytest -q -p no:cacheprovider tests/unit
 }
 
 molecule_one() {

@@ -305,7 +305,6 @@ def probe_path(path, root='/', mounts=None, statvfs=os.statvfs):
     mount = find_mount(existing, mounts)
     return {
         'path': path,
-        'probed_path': existing,
         'mount_point': mount[0] if mount else None,
         'fstype': mount[1] if mount else None,
         'source': mount[2] if mount else None,

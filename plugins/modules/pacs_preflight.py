@@ -191,7 +191,7 @@ facts:
       description: Highest known link speed in Mbit/s; null when unknown.
       type: int
     paths:
-      description: Per path key, C(path), C(probed_path) (nearest existing), C(mount_point), C(fstype), C(source), C(total_bytes).
+      description: Per path key, C(path), C(mount_point) (of the path or its nearest existing parent), C(fstype), C(source), C(total_bytes).
       type: dict
     md_arrays:
       description: Software RAID arrays from C(/proc/mdstat) with C(name), C(state), C(level), C(devices), C(active), C(status), C(degraded).

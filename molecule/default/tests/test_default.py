@@ -39,3 +39,20 @@ def test_authorized_keys_present_and_private(host):
 
 def test_check_mode_on_converged_host_reports_no_change():
     pacsops_testlib.assert_check_mode_clean()
+
+
+def test_preflight_report_written_and_cpu_check_failed_on_two_cores(host):
+    # The report lands on the controller, under reports/ of the directory Molecule runs from.
+    import json
+    import pathlib
+
+    name = host.backend.get_hostname()
+    report_dir = pathlib.Path(os.environ["MOLECULE_PROJECT_DIRECTORY"]) / "reports"
+    data = json.loads((report_dir / f"{name}.json").read_text())
+    markdown = (report_dir / f"{name}.md").read_text()
+    checks = {c["name"]: c for c in data["checks"]}
+    cpu = next(c for n, c in checks.items() if "cpu" in n.lower() or "core" in n.lower())
+    cores = int(host.run("nproc").stdout)
+    assert cpu["status"] == ("fail" if cores < 4 else "pass"), cpu
+    assert data["ready"] is (cores >= 4 and all(c["status"] != "fail" for c in data["checks"]))
+    assert "NOT READY" in markdown or cores >= 4
