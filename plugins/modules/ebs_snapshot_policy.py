@@ -17,7 +17,7 @@ description:
     the given tags once a day at a fixed UTC time and keeps a fixed number of snapshots.
   - DLM policies have no name; the module identifies the policy by its description, O(name).
     Two snapshot policies with the same description make the module fail instead of guessing.
-  - The module owns the whole policy: an update replaces the policy details with exactly one
+  - The module owns the whole policy; an update replaces the policy details with exactly one
     daily schedule built from the options (extra schedules, cross-region copies or fast snapshot
     restore set elsewhere are removed).
   - Supports check mode and diff mode (the diff shows the policy before and after, flattened).

@@ -34,8 +34,8 @@ REGION = "us-east-1"
 
 with INVENTORY.open() as f:
     VARS = yaml.safe_load(f)["all"]["vars"]
-NAME = f"ipacs-{VARS['aws_ipacs_instance']}"
-BUCKET = VARS["aws_backup_bucket_name"]
+NAME = f"ipacs-{VARS['aws_instance_ipacs_name']}"
+BUCKET = VARS["aws_instance_backup_bucket_name"]
 RECAP = re.compile(r"^localhost\s*:\s*ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", re.M)
 TIMINGS: dict[str, float] = {}
 
@@ -158,8 +158,8 @@ BAD_INPUTS = {
     "type_outside_family": ({"aws_instance_type": "t3.large"}, "aws_instance_type"),
     "any_source_without_flag": ({"aws_instance_allowed_cidrs": ["192.0.2.0/24", "0.0.0.0/0"]}, "aws_instance_allow_any_source"),
     "not_a_cidr": ({"aws_instance_allowed_cidrs": ["192.0.2.0/33"]}, "aws_instance_allowed_cidrs"),
-    "retention_zero": ({"aws_snapshot_retention_count": 0}, "aws_snapshot_retention_count"),
-    "time_malformed": ({"aws_snapshot_time_utc": "3am"}, "aws_snapshot_time_utc"),
+    "retention_zero": ({"aws_instance_snapshot_retention_count": 0}, "aws_instance_snapshot_retention_count"),
+    "time_malformed": ({"aws_instance_snapshot_time_utc": "3am"}, "aws_instance_snapshot_time_utc"),
 }
 
 
@@ -233,8 +233,8 @@ def test_instance_type_imdsv2_ebs_optimised_protected(instance, aws):
     assert instance["IamInstanceProfile"]["Arn"].endswith(f":instance-profile/{NAME}-host")
     tags = {t["Key"]: t["Value"] for t in instance["Tags"]}
     assert tags["Name"] == NAME
-    assert tags["ipacs_instance"] == VARS["aws_ipacs_instance"]
-    assert tags["environment"] == VARS["aws_environment"]
+    assert tags["ipacs_instance"] == VARS["aws_instance_ipacs_name"]
+    assert tags["environment"] == VARS["aws_instance_environment"]
     assert tags["backup_policy"] == f"{NAME}-daily"
 
 
@@ -278,10 +278,10 @@ def test_backup_vault_and_plan(provisioned, aws):
     assert [p["BackupPlanName"] for p in plans] == [f"{NAME}-daily"]
     rules = backup.get_backup_plan(BackupPlanId=plans[0]["BackupPlanId"])["BackupPlan"]["Rules"]
     assert len(rules) == 1
-    hours, minutes = VARS["aws_snapshot_time_utc"].split(":")
+    hours, minutes = VARS["aws_instance_snapshot_time_utc"].split(":")
     assert rules[0]["ScheduleExpression"] == f"cron({int(minutes)} {int(hours)} * * ? *)"
     assert rules[0]["TargetBackupVaultName"] == NAME
-    assert rules[0]["Lifecycle"]["DeleteAfterDays"] == VARS["aws_snapshot_retention_count"]
+    assert rules[0]["Lifecycle"]["DeleteAfterDays"] == VARS["aws_instance_snapshot_retention_count"]
 
 
 def test_backup_bucket(provisioned, aws):
@@ -298,9 +298,9 @@ def test_backup_bucket(provisioned, aws):
     }
     rules = s3.get_bucket_lifecycle_configuration(Bucket=BUCKET)["Rules"]
     assert len(rules) == 1 and rules[0]["Status"] == "Enabled"
-    assert rules[0]["Transitions"] == [{"Days": VARS["aws_backup_bucket_transition_days"], "StorageClass": "GLACIER"}]
-    assert rules[0]["Expiration"]["Days"] == VARS["aws_backup_bucket_expiration_days"]
-    assert rules[0]["NoncurrentVersionExpiration"]["NoncurrentDays"] == VARS["aws_backup_bucket_noncurrent_expiration_days"]
+    assert rules[0]["Transitions"] == [{"Days": VARS["aws_instance_backup_bucket_transition_days"], "StorageClass": "GLACIER"}]
+    assert rules[0]["Expiration"]["Days"] == VARS["aws_instance_backup_bucket_expiration_days"]
+    assert rules[0]["NoncurrentVersionExpiration"]["NoncurrentDays"] == VARS["aws_instance_backup_bucket_noncurrent_expiration_days"]
 
 
 def test_only_the_instance_role_may_write(provisioned, aws):
@@ -316,7 +316,7 @@ def test_only_the_instance_role_may_write(provisioned, aws):
     if isinstance(inline, str):
         inline = json.loads(inline)
     resources = [s["Resource"] for s in inline["Statement"] if s["Sid"] == "ReadWriteOwnPrefix"]
-    assert resources == [f"arn:aws:s3:::{BUCKET}/home/ipacs/{VARS['aws_ipacs_instance']}/*"]
+    assert resources == [f"arn:aws:s3:::{BUCKET}/home/ipacs/{VARS['aws_instance_ipacs_name']}/*"]
 
 
 def test_inventory_plugin_lists_the_instance_in_its_groups(provisioned, instance, moto, env, tmp_path):
@@ -333,12 +333,12 @@ def test_inventory_plugin_lists_the_instance_in_its_groups(provisioned, instance
     TIMINGS["ansible_inventory"] = time.monotonic() - start
     assert proc.returncode == 0, proc.stderr
     inventory = json.loads(proc.stdout)
-    for group in ("ipacs_hosts", f"env_{VARS['aws_environment']}", f"ipacs_{VARS['aws_ipacs_instance']}"):
+    for group in ("ipacs_hosts", f"env_{VARS['aws_instance_environment']}", f"ipacs_{VARS['aws_instance_ipacs_name']}"):
         assert inventory.get(group, {}).get("hosts") == [NAME], (group, inventory.keys())
     hostvars = {k: _plain(v) for k, v in inventory["_meta"]["hostvars"][NAME].items()}
     assert hostvars["instance_id"] == instance["InstanceId"]
     assert hostvars["ansible_host"] in (instance.get("PublicIpAddress"), instance["PrivateIpAddress"])
-    assert hostvars["ipacs_instance"] == VARS["aws_ipacs_instance"]
+    assert hostvars["ipacs_instance"] == VARS["aws_instance_ipacs_name"]
 
 
 # --- 4. instance type changes only on request ---------------------------------------------------
