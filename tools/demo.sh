@@ -11,6 +11,7 @@ image=${PACSOPS_DEMO_IMAGE:-pacsops/debian12:latest}
 ansible-playbook molecule/shared/create.yml -i inventories/example/hosts.yml \
   -e "{\"molecule_yml\": {\"platforms\": [{\"name\": \"pacsops-demo\", \"image\": \"$image\"}]}}" >/dev/null
 
+mkdir -p .cache
 start=$(date +%s)
 ansible-playbook playbooks/ipacs_host.yml | tee .cache/demo-last-run.log
 echo "playbook wall time: $(( $(date +%s) - start ))s"
@@ -20,3 +21,6 @@ if [ -f "$report" ]; then
   echo
   cat "$report"
 fi
+echo
+echo "Run summary (a second \`make demo\` shows changed=0):"
+sed -n '/^PLAY RECAP/,/^$/p' .cache/demo-last-run.log
