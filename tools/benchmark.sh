@@ -19,13 +19,14 @@ ansible-playbook molecule/shared/create.yml -i "$inventory/hosts.yml" \
   -e "{\"molecule_yml\": {\"platforms\": [{\"name\": \"$host\", \"image\": \"$image\"}]}}" >/dev/null
 
 run() {  # run LABEL ARGS...: one timed playbook run; prints seconds and the recap
-  local label=$1 start end
+  local label=$1 start end ms
   shift
-  start=$(date +%s.%N)
+  start=$(date +%s%N)
   ansible-playbook -i "$inventory/hosts.yml" playbooks/ipacs_host.yml "$@" >".cache/bench-$label.log" 2>&1 \
     || { tail -30 ".cache/bench-$label.log"; exit 1; }
-  end=$(date +%s.%N)
-  printf '%-10s %6.1f s  %s\n' "$label" "$(echo "$end - $start" | bc)" \
+  end=$(date +%s%N)
+  ms=$(( (end - start) / 1000000 ))
+  printf '%-10s %3d.%01d s  %s\n' "$label" $((ms / 1000)) $((ms % 1000 / 100)) \
     "$(grep -E "^$host" ".cache/bench-$label.log" | tr -s ' ' | cut -d' ' -f3-6)"
 }
 
