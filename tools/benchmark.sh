@@ -11,7 +11,7 @@ inventory=$(mktemp -d)
 trap 'rm -rf "$inventory"; docker rm -f $host >/dev/null 2>&1 || true' EXIT
 # The example inventory's variables, for one fresh host.
 cp -r inventories/example/group_vars "$inventory/"
-printf 'all:\n  children:\n    ipacs_hosts:\n      hosts:\n        %s:\n          ansible_connection: community.docker.docker\n' $host \
+printf 'all:\n  children:\n    ipacs_hosts:\n      hosts:\n        %s:\n          ansible_connection: community.docker.docker_api\n' $host \
   >"$inventory/hosts.yml"
 
 docker rm -f $host >/dev/null 2>&1 || true
