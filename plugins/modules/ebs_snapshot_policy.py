@@ -22,7 +22,7 @@ description:
     restore set elsewhere are removed).
   - Supports check mode and diff mode (the diff shows the policy before and after, flattened).
 author:
-  - pacsops maintainers
+  - pacsops maintainers (@pacsops)
 options:
   name:
     description:
