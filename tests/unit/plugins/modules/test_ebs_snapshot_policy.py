@@ -13,12 +13,21 @@ from __future__ import annotations
 
 import datetime
 import json
+import sys
+from pathlib import Path
 
 import boto3
 import pytest
 from botocore.stub import Stubber
 
 from ansible.module_utils import basic
+
+# The collection is linked at .cache/collections by tools/bootstrap.sh; find it without PYTHONPATH too.
+_COLLECTIONS = str(Path(__file__).resolve().parents[4] / ".cache" / "collections")
+if _COLLECTIONS not in sys.path:
+    sys.path.insert(0, _COLLECTIONS)
+
+# pylint: disable=wrong-import-position
 from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
