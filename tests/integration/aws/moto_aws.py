@@ -7,13 +7,20 @@ AccessDeniedException for a vault that does not exist (documented AWS behaviour,
 aws/aws-sdk-js#2625; amazon.aws.backup_vault relies on it, see ansible-collections/amazon.aws#1436),
 while moto 5.2.5 answers ResourceNotFoundException, which makes amazon.aws.backup_vault fail
 before it can create the vault.
+
+AWS managed IAM policies (the DLM and AWS Backup service-role policies the role attaches) are
+loaded, as they exist in every real account (MOTO_IAM_LOAD_MANAGED_POLICIES).
 """
 
 from __future__ import annotations
 
+import os
 import sys
 import threading
 
+os.environ.setdefault("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
+
+# pylint: disable=wrong-import-position
 from moto.backup import models as backup_models
 from moto.core.exceptions import JsonRESTError
 from moto.server import ThreadedMotoServer

@@ -5,7 +5,9 @@ the end. Order matters and pytest keeps the file order:
   1. bad inputs (run concurrently on an empty moto): each fails, names its variable, creates nothing;
   2. the playbook runs twice; the second run must report changed=0;
   3. boto3 checks what was built; the aws_ec2 inventory example lists the instance in its groups;
-  4. a type change is refused without aws_instance_allow_resize and applied with it.
+  4. a type change is refused without aws_instance_allow_resize and applied with it (same instance,
+     same volumes); in the same run aws_snapshot_engine=dlm creates the DLM role and reaches the DLM
+     API, which moto answers with HTTP 500 (the module is covered by Stubber unit tests).
 No real AWS: fake credentials, every call goes to the moto endpoint.
 """
 
@@ -341,20 +343,41 @@ def test_inventory_plugin_lists_the_instance_in_its_groups(provisioned, instance
     assert hostvars["ipacs_instance"] == VARS["aws_instance_ipacs_name"]
 
 
-# --- 4. instance type changes only on request ---------------------------------------------------
+# --- 4./5. type change on request only; the DLM engine as far as moto goes ----------------------
 
-def test_type_change_needs_allow_resize(instance, moto, env, aws):
+def test_type_change_needs_allow_resize(instance, moto, env):
     refused = run_playbook(moto, env, "resize_refused", {"aws_instance_type": "m5.2xlarge"})
     assert refused.returncode != 0
     assert "aws_instance_allow_resize" in refused.stdout, refused.stdout[-3000:]
     assert recap(refused)["changed"] == 0
-    volumes_before = sorted(m["Ebs"]["VolumeId"] for m in instance["BlockDeviceMappings"])
 
-    resized = run_playbook(moto, env, "resize", {"aws_instance_type": "m5.2xlarge", "aws_instance_allow_resize": True})
-    assert resized.returncode == 0, resized.stdout[-5000:]
-    after = aws("ec2").describe_instances(InstanceIds=[instance["InstanceId"]])["Reservations"][0]["Instances"][0]
+
+def test_resize_keeps_instance_and_volumes_then_dlm_engine_reaches_dlm(instance, moto, env, aws):
+    # One run for two checks (a full run is the expensive part of this file): the resize happens in
+    # tasks/instance.yml, then the DLM engine creates its role and calls DLM, which moto cannot serve.
+    volumes_before = sorted(m["Ebs"]["VolumeId"] for m in instance["BlockDeviceMappings"])
+    proc = run_playbook(
+        moto, env, "resize_and_dlm",
+        {"aws_instance_type": "m5.2xlarge", "aws_instance_allow_resize": True, "aws_snapshot_engine": "dlm"},
+    )
+    ec2 = aws("ec2")
+    after = ec2.describe_instances(InstanceIds=[instance["InstanceId"]])["Reservations"][0]["Instances"][0]
     assert after["InstanceType"] == "m5.2xlarge"
     assert after["State"]["Name"] == "running"
     assert sorted(m["Ebs"]["VolumeId"] for m in after["BlockDeviceMappings"]) == volumes_before
-    running = aws("ec2").describe_instances(Filters=[{"Name": "instance-state-name", "Values": ["running", "pending"]}])
+    running = ec2.describe_instances(Filters=[{"Name": "instance-state-name", "Values": ["running", "pending"]}])
     assert sum(len(r["Instances"]) for r in running["Reservations"]) == 1
+
+    # moto 5.2.5 has no DLM: the run must fail exactly at the DLM task, with moto's HTTP 500
+    assert proc.returncode != 0
+    failed_task = re.findall(r"^TASK \[([^\]]*)\]", proc.stdout.split("FAILED!")[0], re.M)[-1]
+    assert failed_task.endswith("Snapshot the instance daily with a Data Lifecycle Manager policy"), failed_task
+    assert "500" in proc.stdout
+    iam = aws("iam")
+    role = iam.get_role(RoleName=f"{NAME}-dlm")["Role"]
+    trust = role["AssumeRolePolicyDocument"]
+    if isinstance(trust, str):
+        trust = json.loads(trust)
+    assert trust["Statement"][0]["Principal"] == {"Service": "dlm.amazonaws.com"}
+    attached = [p["PolicyArn"] for p in iam.list_attached_role_policies(RoleName=f"{NAME}-dlm")["AttachedPolicies"]]
+    assert attached == ["arn:aws:iam::aws:policy/service-role/AWSDataLifecycleManagerServiceRole"]
