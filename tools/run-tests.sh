@@ -39,6 +39,12 @@ PY
   get_pip=~/.ansible/test/cache/get_pip_${pip_version//./_}.py
   [ -f "$get_pip" ] || install -D -m 0644 tools/get-pip-offline.py "$get_pip"
   rm -rf .cache/sanity && mkdir -p "$root"
+  # The import and validate-modules tests load our modules' dependencies (amazon.aws, ...).
+  local bundled
+  bundled=$(python -c 'import ansible_collections; print(list(ansible_collections.__path__)[-1])')
+  for ns in amazon community ansible; do
+    ln -sfn "$bundled/$ns" ".cache/sanity/ansible_collections/$ns"
+  done
   git ls-files -co --exclude-standard -z | xargs -0 cp --parents -t "$root" 2>/dev/null
   (cd "$root" && git init -q && git add -A && ansible-test sanity --venv --python 3.11 \
     --exclude molecule/ --exclude tools/ --exclude .ci/ --exclude .config/)
