@@ -39,6 +39,10 @@ echo "pacsops-$target" >"$root/etc/hostname"
 : >"$root/etc/machine-id"
 chroot "$root" apt-get clean
 rm -rf "$root"/var/lib/apt/lists/* "$root"/tmp/* "$root.log"
+# No package index, dated as stale: the first `apt update_cache: true, cache_valid_time: ...`
+# refreshes it, as it would on a host installed long ago (an empty index with a fresh date would
+# make apt skip the refresh and then find no packages).
+touch -d 2000-01-01 "$root/var/lib/apt/lists"
 tar -C "$root" -c . | docker import \
   --change "LABEL pacsops.recipe=$recipe" \
   --change 'CMD ["/lib/systemd/systemd"]' \
