@@ -105,9 +105,10 @@ def test_the_password_never_reaches_the_output(report_run):
 
 
 def test_proxy_check_fail_fails_the_play_after_reporting():
-    result = pacsops_testlib.run_playbook("converge.yml", "-e", "proxy_check_fail=true")
+    result = pacsops_testlib.run_playbook("converge.yml", "-e", '{"proxy_check_fail": true}')
     assert result.returncode != 0
-    assert "proxy_check_fail=true and 3 target(s) are unreachable" in result.stdout, result.stdout[-3000:]
+    output = result.stdout + result.stderr  # ansible-core 2.19 prints task errors on stderr
+    assert "proxy_check_fail=true and 3 target(s) are unreachable" in output, output[-3000:]
 
 
 def test_unsetting_the_proxy_removes_the_settings(ipacs):
