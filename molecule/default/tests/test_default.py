@@ -56,3 +56,20 @@ def test_preflight_report_written_and_cpu_check_failed_on_two_cores(host):
     assert cpu["status"] == ("fail" if cores < 4 else "pass"), cpu
     assert data["ready"] is (cores >= 4 and all(c["status"] != "fail" for c in data["checks"]))
     assert "NOT READY" in markdown or cores >= 4
+
+
+def test_firewall_opens_only_the_declared_services(host):
+    assert host.service("firewalld").is_running
+    opened = host.run("firewall-cmd --zone=public --list-all").stdout
+    services = next(line for line in opened.splitlines() if line.strip().startswith("services:"))
+    assert set(services.split(":")[1].split()) >= {"ssh", "http", "https"}
+    ports = next(line for line in opened.splitlines() if line.strip().startswith("ports:"))
+    assert "3306" not in ports, "the database port must not be exposed"
+
+
+def test_mariadb_serves_the_declared_schemas_on_localhost_only(host):
+    assert host.service("mariadb").is_enabled and host.service("mariadb").is_running
+    schemas = host.run("mariadb -N -e 'SHOW DATABASES'").stdout.split()
+    assert {"public_pacs", "public_view"} <= set(schemas)
+    assert host.socket("tcp://127.0.0.1:3306").is_listening
+    assert not host.socket("tcp://0.0.0.0:3306").is_listening
