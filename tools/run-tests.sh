@@ -57,8 +57,9 @@ build() {
   ansible-galaxy collection build --force --output-path "$out" >/dev/null \
     && ansible-galaxy collection install --force --offline --no-deps -p "$out/collections" "$out"/pacsops-server-*.tar.gz >/dev/null \
     && for module in $(ls plugins/modules | sed -n 's/\.py$//p'); do
-      ANSIBLE_COLLECTIONS_PATH="$out/collections" ansible-doc -t module "pacsops.server.$module" 2>&1 \
-        | grep -q "^OPTIONS" || { echo "ansible-doc pacsops.server.$module does not render" >&2; return 1; }
+      ANSIBLE_COLLECTIONS_PATH="$out/collections" ansible-doc --json -t module "pacsops.server.$module" 2>/dev/null \
+        | python -c 'import json, sys; doc = json.load(sys.stdin).popitem()[1]["doc"]; assert doc["options"] and doc["short_description"]' \
+        || { echo "ansible-doc pacsops.server.$module does not render" >&2; return 1; }
     done \
     && echo "built and installed $(ls "$out"/pacsops-server-*.tar.gz); docs render for: $(ls plugins/modules | tr '\n' ' ')"
 }
