@@ -75,3 +75,18 @@ def test_mariadb_serves_the_declared_schemas_on_localhost_only(host):
     assert {"public_pacs", "public_view"} <= set(schemas)
     assert host.socket("tcp://127.0.0.1:3306").is_listening
     assert not host.socket("tcp://0.0.0.0:3306").is_listening
+
+
+def test_clamav_runs_on_offline_signatures_and_skips_the_pacs_data(host):
+    assert host.service("clamav-daemon").is_running
+    clamd = host.file("/etc/clamav/clamd.conf").content_string
+    # 002: never scan the image store, the Docker data root or the database.
+    for excluded in ("/home/docker", "/var/lib/mysql"):
+        assert excluded in clamd, excluded
+    assert host.service("clamav-freshclam").is_enabled is False
+
+
+def test_remote_access_stays_off_until_the_customer_enables_it(host):
+    assert host.package("openvpn").is_installed
+    assert not host.service("openvpn-client@vendor").is_running
+    assert not host.service("openvpn-client@vendor").is_enabled
