@@ -12,7 +12,17 @@ if ! docker info >/dev/null 2>&1; then
   if command -v systemctl >/dev/null 2>&1 && systemctl is-system-running >/dev/null 2>&1; then
     systemctl start docker
   else
-    nohup dockerd >/var/log/pacsops-dockerd.log 2>&1 &
+    # The daemon must not inherit any descriptor of its caller: the bootstrap holds its flock on
+    # fd 9, and a dockerd keeping it would make every later bootstrap wait forever. Close every
+    # descriptor above stderr, start it in its own session (it outlives this shell and ignores
+    # the terminal's hang-up), and detach its standard input.
+    (
+      for fd in /proc/$BASHPID/fd/*; do
+        fd=${fd##*/}
+        [ "$fd" -gt 2 ] && eval "exec $fd>&-"
+      done
+      exec setsid dockerd </dev/null >>/var/log/pacsops-dockerd.log 2>&1
+    ) &
   fi
   for _ in $(seq 1 60); do docker info >/dev/null 2>&1 && break; sleep 1; done
   docker info >/dev/null 2>&1 || { echo "dockerd did not start; see /var/log/pacsops-dockerd.log" >&2; exit 1; }
