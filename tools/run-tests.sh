@@ -51,10 +51,14 @@ PY
 }
 
 build() {
-  # The collection builds, installs from its tarball, and its modules' docs render.
+  # The collection builds, holds only the collection (tools/check-tarball.py, members in
+  # .cache/build/members.txt), installs from its tarball, and its modules' docs render.
   local out=$PWD/.cache/build
   rm -rf "$out" && mkdir -p "$out/collections"
   ansible-galaxy collection build --force --output-path "$out" >/dev/null \
+    && { python tools/check-tarball.py "$out"/pacsops-server-*.tar.gz >"$out/members.txt" \
+      || { grep '^UNEXPECTED' "$out/members.txt" >&2; false; }; } \
+    && tail -1 "$out/members.txt" \
     && ansible-galaxy collection install --force --offline --no-deps -p "$out/collections" "$out"/pacsops-server-*.tar.gz >/dev/null \
     && for module in $(ls plugins/modules | sed -n 's/\.py$//p'); do
       ANSIBLE_COLLECTIONS_PATH="$out/collections" ansible-doc --json -t module "pacsops.server.$module" 2>/dev/null \
