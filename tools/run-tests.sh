@@ -73,6 +73,12 @@ unit() {
   PYTHONPATH="$PWD/.cache/collections" pytest -q -p no:cacheprovider tests/unit
 }
 
+docs() {
+  # Role READMEs' variable tables and the example inventory match meta/argument_specs.yml, and
+  # argument_specs defaults match defaults/main.yml (tools/gen-role-docs.py rewrites them).
+  python tools/gen-role-docs.py --check
+}
+
 bootstrap() {
   # Two bootstraps in a row, the first starting a (fake) daemon: the second must not hang (issue 13).
   tools/test-bootstrap-twice.sh
@@ -105,10 +111,12 @@ case "${1:-all}" in
   unit) stage unit unit ;;
   integration) stage integration integration ;;
   bootstrap) stage bootstrap bootstrap ;;
+  docs) stage docs docs ;;
   molecule) if [ -n "${2:-}" ]; then stage "molecule $2" molecule_one "$2"; else molecule_all; fi ;;
   all)
     stage lint lint
     stage bootstrap bootstrap
+    stage docs docs
     stage sanity sanity
     stage build build
     stage unit unit
