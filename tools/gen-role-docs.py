@@ -111,7 +111,19 @@ def load_role(role_dir):
         options.update(specs[name].get("options") or {})
     defaults_file = role_dir / "defaults" / "main.yml"
     defaults = (yaml.safe_load(defaults_file.read_text()) or {}) if defaults_file.exists() else {}
+    for name, option in options.items():
+        if "default" not in option and name in defaults and computed(option, defaults[name]):
+            option["computed"] = defaults[name]
     return specs, options, defaults
+
+
+def computed(option, value):
+    """A default computed at run time for a non-string option (a Jinja expression giving a bool, say).
+
+    argument_specs cannot state it: the role's argument validation applies a spec default of the
+    wrong type as is and fails. Such an option has no default in argument_specs; the docs show the
+    expression from defaults/main.yml."""
+    return isinstance(value, str) and "{{" in value and option.get("type", "str") not in ("str", "raw", "path")
 
 
 def check_role(role, options, defaults):
@@ -126,9 +138,9 @@ def check_role(role, options, defaults):
                 errors.append(f"{where}: argument_specs default {flow(option['default'])} but not in defaults/main.yml")
             elif defaults[name] != option["default"]:
                 errors.append(f"{where}: argument_specs default {flow(option['default'])} != defaults/main.yml {flow(defaults[name])}")
-        elif name in defaults:
+        elif name in defaults and not computed(option, defaults[name]):
             errors.append(f"{where}: defaults/main.yml sets {flow(defaults[name])} but argument_specs has no default")
-        elif not option.get("required"):
+        elif not option.get("required") and "computed" not in option:
             errors.append(f"{where}: neither required nor given a default in meta/argument_specs.yml")
     for name in defaults:
         if name not in options:
@@ -144,7 +156,7 @@ def default_cell(option):
     if option.get("required"):
         return "required"
     if "default" not in option:
-        return ""
+        return f"computed: `{cell(option['computed'])}`" if "computed" in option else ""
     value = flow(option["default"])
     if len(value) > 70 and isinstance(option["default"], (list, dict)):
         kind = "items" if isinstance(option["default"], list) else "keys"
@@ -233,6 +245,10 @@ def render_inventory(role, specs, options, current):
         if option.get("choices"):
             text += " Choices: " + ", ".join(flow(c) for c in option["choices"]) + "."
         lines += comment_block(text)
+        if "computed" in option:
+            lines += comment_block(f"Unset: computed by the role, {flow(option['computed'])}")
+            lines.append(f"# {name}:")
+            continue
         if "default" not in option:
             lines.append(f"# {name}:  # {'required' if option.get('required') else 'no default'}")
             continue
