@@ -79,6 +79,21 @@ docs() {
   python tools/gen-role-docs.py --check
 }
 
+ee() {
+  # The execution environment: requirements.yml agrees with galaxy.yml and the pinned bundle;
+  # `ansible-builder create` makes a build context from execution-environment.yml (never a build:
+  # no registry here); ansible-builder's introspection finds meta/ee-*.txt in the installed tarball.
+  local out=.cache/ee
+  rm -rf "$out" && mkdir -p "$out/collection" "$out/installed"
+  python tools/check-ee.py deps \
+    && ansible-galaxy collection build --force --output-path "$out/collection" >/dev/null \
+    && ansible-builder create -f execution-environment.yml -c "$out/context" --output-filename Containerfile >/dev/null \
+    && python tools/check-ee.py context "$out/context" \
+    && ansible-galaxy collection install --force --offline --no-deps -p "$out/installed" "$out"/collection/pacsops-server-*.tar.gz >/dev/null 2>&1 \
+    && ansible-builder introspect --sanitize "$out/installed" >"$out/introspect.yml" \
+    && python tools/check-ee.py introspect "$out/introspect.yml"
+}
+
 bootstrap() {
   # Two bootstraps in a row, the first starting a (fake) daemon: the second must not hang (issue 13).
   tools/test-bootstrap-twice.sh
@@ -112,6 +127,7 @@ case "${1:-all}" in
   integration) stage integration integration ;;
   bootstrap) stage bootstrap bootstrap ;;
   docs) stage docs docs ;;
+  ee) stage ee ee ;;
   molecule) if [ -n "${2:-}" ]; then stage "molecule $2" molecule_one "$2"; else molecule_all; fi ;;
   all)
     stage lint lint
@@ -119,6 +135,7 @@ case "${1:-all}" in
     stage docs docs
     stage sanity sanity
     stage build build
+    stage ee ee
     stage unit unit
     stage integration integration
     molecule_all
