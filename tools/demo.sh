@@ -13,13 +13,22 @@ ansible-playbook molecule/shared/create.yml -i inventories/example/hosts.yml \
 
 mkdir -p .cache
 start=$(date +%s)
-ansible-playbook playbooks/ipacs_host.yml | tee .cache/demo-last-run.log
+# pacsops.server.role_summary (plugins/callback/) counts each role's results and time; printed below.
+role_summary=.cache/demo-role-summary.txt
+rm -f "$role_summary"
+ANSIBLE_CALLBACKS_ENABLED=ansible.posix.profile_tasks,pacsops.server.role_summary PACSOPS_ROLE_SUMMARY_PATH="$role_summary" \
+  ansible-playbook playbooks/ipacs_host.yml | tee .cache/demo-last-run.log
 echo "playbook wall time: $(( $(date +%s) - start ))s"
 
 report=reports/pacsops-demo.md
 if [ -f "$report" ]; then
   echo
   cat "$report"
+fi
+if [ -f "$role_summary" ]; then
+  echo
+  echo "What each role did (task results on all hosts, wall time):"
+  cat "$role_summary"
 fi
 echo
 echo "Run summary (a second \`make demo\` shows changed=0):"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs the test stages and prints how long each took.
-#   tools/run-tests.sh              every stage: lint sanity unit molecule (what `make test` runs)
+#   tools/run-tests.sh              every stage (what `make test` runs)
 #   tools/run-tests.sh STAGE [ARG]  one stage; `molecule NAME` runs one scenario
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -51,10 +51,14 @@ PY
 }
 
 build() {
-  # The collection builds, installs from its tarball, and its modules' docs render.
+  # The collection builds, holds only the collection (tools/check-tarball.py, members in
+  # .cache/build/members.txt), installs from its tarball, and its modules' docs render.
   local out=$PWD/.cache/build
   rm -rf "$out" && mkdir -p "$out/collections"
   ansible-galaxy collection build --force --output-path "$out" >/dev/null \
+    && { python tools/check-tarball.py "$out"/pacsops-server-*.tar.gz >"$out/members.txt" \
+      || { grep '^UNEXPECTED' "$out/members.txt" >&2; false; }; } \
+    && tail -1 "$out/members.txt" \
     && ansible-galaxy collection install --force --offline --no-deps -p "$out/collections" "$out"/pacsops-server-*.tar.gz >/dev/null \
     && for module in $(ls plugins/modules | sed -n 's/\.py$//p'); do
       ANSIBLE_COLLECTIONS_PATH="$out/collections" ansible-doc --json -t module "pacsops.server.$module" 2>/dev/null \
@@ -67,6 +71,57 @@ build() {
 unit() {
   # Modules import their module_utils as ansible_collections.pacsops.server.*
   PYTHONPATH="$PWD/.cache/collections" pytest -q -p no:cacheprovider tests/unit
+}
+
+docs() {
+  # Role READMEs' variable tables and the example inventory match meta/argument_specs.yml, and
+  # argument_specs defaults match defaults/main.yml (tools/gen-role-docs.py rewrites them).
+  python tools/gen-role-docs.py --check
+}
+
+ee() {
+  # The execution environment: requirements.yml agrees with galaxy.yml and the pinned bundle;
+  # `ansible-builder create` makes a build context from execution-environment.yml (never a build:
+  # no registry here); ansible-builder's introspection finds meta/ee-*.txt in the installed tarball.
+  local out=.cache/ee
+  rm -rf "$out" && mkdir -p "$out/collection" "$out/installed"
+  python tools/check-ee.py deps \
+    && ansible-galaxy collection build --force --output-path "$out/collection" >/dev/null \
+    && ansible-builder create -f execution-environment.yml -c "$out/context" --output-filename Containerfile >/dev/null \
+    && python tools/check-ee.py context "$out/context" \
+    && ansible-galaxy collection install --force --offline --no-deps -p "$out/installed" "$out"/collection/pacsops-server-*.tar.gz >/dev/null 2>&1 \
+    && ansible-builder introspect --sanitize "$out/installed" >"$out/introspect.yml" \
+    && python tools/check-ee.py introspect "$out/introspect.yml"
+}
+
+docsite() {
+  # Collection docs: antsibull-docs lints modules, plugins and role argument_specs, then builds the
+  # HTML docsite (.cache/docsite/build/html). Offline, Sphinx cannot fetch the Ansible docs'
+  # intersphinx inventories, so references into docs.ansible.com stay unresolved: those warnings
+  # are allowed, every other warning fails the stage.
+  local site=.cache/docsite
+  antsibull-docs lint-collection-docs --plugin-docs --validate-collection-refs self \
+    .cache/collections/ansible_collections/pacsops/server || return 1
+  rm -rf "$site" && mkdir -p "$site" && chmod 0755 "$site"
+  antsibull-docs sphinx-init --use-current --squash-hierarchy --dest-dir "$site" pacsops.server >/dev/null || return 1
+  (
+    cd "$site" && mkdir -p rst && chmod og-w rst \
+      && antsibull-docs --config-file antsibull-docs.cfg collection --cleanup everything --use-current \
+        --squash-hierarchy --dest-dir rst pacsops.server >/dev/null \
+      && sphinx-build -q -b html rst build/html -c . -w warnings.txt 2>/dev/null
+  ) || { cat "$site/warnings.txt" >&2; return 1; }
+  local unexpected
+  unexpected=$(grep 'WARNING' "$site/warnings.txt" \
+    | grep -v -e 'failed to reach any of the inventories' \
+      -e "undefined label: '[a-z_]*' \[ref.ref\]" \
+      -e "'envvar' reference target not found: ANSIBLE_[A-Z_]* \[ref.envvar\]")
+  [ -z "$unexpected" ] || { echo "docsite warnings: $unexpected" >&2; return 1; }
+  echo "docsite: $(ls "$site"/build/html/*.html | wc -l) pages in $site/build/html ($(grep -c WARNING "$site/warnings.txt") warnings, all unresolved links into docs.ansible.com)"
+}
+
+bootstrap() {
+  # Two bootstraps in a row, the first starting a (fake) daemon: the second must not hang (issue 13).
+  tools/test-bootstrap-twice.sh
 }
 
 molecule_one() {
@@ -123,11 +178,19 @@ case "${1:-all}" in
   build) stage build build ;;
   unit) stage unit unit ;;
   integration) stage integration integration ;;
+  bootstrap) stage bootstrap bootstrap ;;
+  docs) stage docs docs ;;
+  ee) stage ee ee ;;
+  docsite) stage docsite docsite ;;
   molecule) if [ -n "${2:-}" ]; then stage "molecule $2" molecule_one "$2"; else molecule_all; fi ;;
   all)
     stage lint lint
+    stage bootstrap bootstrap
+    stage docs docs
     stage sanity sanity
     stage build build
+    stage ee ee
+    stage docsite docsite
     stage unit unit
     stage integration integration
     molecule_all
