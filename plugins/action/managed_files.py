@@ -9,6 +9,8 @@ from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
 from ansible.plugins.loader import lookup_loader
 
+from ansible_collections.pacsops.server.plugins.module_utils.managed_files import known_to_match
+
 
 class ActionModule(ActionBase):
 
@@ -42,7 +44,18 @@ class ActionModule(ActionBase):
         result = super().run(tmp, task_vars)
         del tmp
         module_args = dict(self._task.args)
-        module_args['files'] = self.desired_files(module_args.get('files'), task_vars or {})
+        known = module_args.pop('current', None) or {}
+        if not isinstance(known, dict):
+            raise AnsibleActionFail('current must be the files dict of a host_state result')
+        desired = self.desired_files(module_args.get('files'), task_vars or {})
+        # Files the host_state read already shows as wanted are not sent: on a converged host the
+        # task makes no round trip at all.
+        to_send = [entry for entry in desired if not known_to_match(entry, known.get(entry.get('path')))]
+        if not to_send:
+            result.update(changed=False, changed_files=[], files=dict((entry['path'], []) for entry in desired),
+                          msg='all files match the state read before')
+            return result
+        module_args['files'] = to_send
         result.update(self._execute_module(module_name='pacsops.server.managed_files',
                                            module_args=module_args, task_vars=task_vars))
         return result

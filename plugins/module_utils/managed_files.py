@@ -13,6 +13,7 @@ replaces a working one.
 from __future__ import annotations
 
 import grp
+import hashlib
 import os
 import pwd
 import shlex
@@ -198,6 +199,30 @@ def check_desired(files):
             entry['mode'] = normalise_mode(entry.get('mode'))
         result.append(entry)
     return result
+
+
+def known_to_match(desired, known):
+    """Whether a host_state file entry (read earlier in the play) already matches a desired file.
+
+    Lets the action plugin skip the round trip to the host when every file matches; anything
+    unknown or different goes to the module, which compares again before writing.
+    """
+    if not known:
+        return False
+    if desired.get('state', 'present') == 'absent':
+        return known.get('exists') is False
+    if not known.get('exists') or known.get('type') != 'file':
+        return False
+    content = desired.get('content')
+    if content is None:
+        return False
+    if not isinstance(content, bytes):
+        content = content.encode('utf-8')
+    if hashlib.sha1(content).hexdigest() != known.get('checksum'):
+        return False
+    if desired.get('mode') is not None and normalise_mode(desired['mode']) != known.get('mode'):
+        return False
+    return all(desired.get(key) is None or desired[key] == known.get(key) for key in ('owner', 'group'))
 
 
 def converge(files, runner, check_mode=False, root='/'):

@@ -59,6 +59,13 @@ options:
         type: str
         choices: [present, absent]
         default: present
+  current:
+    description:
+      - The C(files) of a M(pacsops.server.host_state) result read earlier in the play for these paths.
+      - The action plugin does not send the files this shows as already wanted (same SHA-1, mode, owner and group);
+        when all match, the task returns C(changed=false) without contacting the host.
+      - Handled by the action plugin; the module never sees it.
+    type: dict
 notes:
   - Validation does not run in check mode; check mode reports which files would change and their diff.
 attributes:
@@ -83,6 +90,7 @@ EXAMPLES = r"""
         owner: root
         group: root
         validate: chronyd -p -f %s
+    current: "{{ __timesync_state.files }}"  # from pacsops.server.host_state: no round trip when all match
   register: __timesync_files
   notify: Restart chrony
 
@@ -102,7 +110,7 @@ changed_files:
   elements: str
   sample: [/etc/chrony/chrony.conf]
 files:
-  description: Per path, what differed (C(content), C(mode), C(owner), C(group), or C(absent) for a removed file).
+  description: Per path sent to the host, what differed (C(content), C(mode), C(owner), C(group), or C(absent) for a removed file).
   returned: always
   type: dict
   sample: {/etc/chrony/chrony.conf: [content], /etc/default/chrony: []}
@@ -127,7 +135,10 @@ FILE_OPTIONS = dict(
 
 def main():
     module = AnsibleModule(
-        argument_spec=dict(files=dict(type='list', elements='dict', required=True, options=FILE_OPTIONS)),
+        argument_spec=dict(
+            files=dict(type='list', elements='dict', required=True, options=FILE_OPTIONS),
+            current=dict(type='dict'),
+        ),
         supports_check_mode=True,
     )
     files = module.params['files']

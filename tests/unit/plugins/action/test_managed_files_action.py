@@ -50,3 +50,28 @@ def test_missing_template_fails(action):
     task.args = {'files': [{'path': '/etc/a', 'src': 'nosuch.j2'}]}
     with pytest.raises(Exception, match='nosuch.j2'):
         plugin.run(task_vars=task_vars)
+
+
+def known(content, mode='0644', owner='root', group='root'):
+    import hashlib
+    return {'exists': True, 'type': 'file', 'mode': mode, 'owner': owner, 'group': group,
+            'checksum': hashlib.sha1(content.encode()).hexdigest()}
+
+
+def test_files_known_to_match_are_not_sent_and_all_matching_makes_no_call(action):
+    plugin, task, task_vars = action
+    files = [{'path': '/etc/app.conf', 'src': 'app.conf.j2', 'mode': '0644', 'owner': 'root', 'group': 'root'},
+             {'path': '/etc/plain', 'content': 'x\n', 'mode': '644'},
+             {'path': '/etc/old', 'state': 'absent'}]
+    task.args = {'files': files, 'current': {'/etc/app.conf': known('server ntp.example\nport 1\nport 2\n'),
+                                             '/etc/plain': known('x\n'), '/etc/old': {'exists': False}}}
+    result = plugin.run(task_vars=task_vars)
+    assert not plugin._execute_module.called
+    assert result['changed'] is False and result['changed_files'] == []
+
+    task.args = {'files': files, 'current': {'/etc/app.conf': known('server old\n'),
+                                             '/etc/plain': known('x\n', mode='0600'), '/etc/old': {'exists': False}}}
+    plugin.run(task_vars=task_vars)
+    sent = plugin._execute_module.call_args.kwargs['module_args']
+    assert [entry['path'] for entry in sent['files']] == ['/etc/app.conf', '/etc/plain']
+    assert 'current' not in sent
