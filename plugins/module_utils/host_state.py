@@ -19,6 +19,8 @@ Choices:
   (``LoadState=not-found``) does not exist. ``active_enter_timestamp`` is the
   realtime of the last start in microseconds since the epoch (0 when it never
   started): a task compares it before and after to tell whether a unit restarted.
+* Firewalld: the zone of each interface asked for, through firewalld's D-Bus API (busctl),
+  None when firewalld does not answer (stopped or not installed).
 * Packages: one ``dpkg-query`` (Debian) or ``rpm -q`` (RedHat) call for all names.
   A Debian package that is known but removed (``config-files``) is not installed.
 """
@@ -28,6 +30,7 @@ from __future__ import annotations
 import datetime
 import grp
 import hashlib
+import json
 import os
 import pwd
 import stat
@@ -293,11 +296,33 @@ def read_packages(names, runner, manager):
     return result
 
 
+def read_firewalld_interfaces(interfaces, runner):
+    """Zone of each interface from firewalld's D-Bus API ('' = in no zone), None when firewalld does not answer.
+
+    busctl --auto-start=no never starts a stopped firewalld; --json=short (systemd >= 250) returns
+    {"type": "s", "data": ["docker"]}.
+    """
+    result = {}
+    for interface in interfaces:
+        rc, out, err = runner(['busctl', '--system', '--auto-start=no', '--json=short', 'call',
+                               'org.fedoraproject.FirewallD1', '/org/fedoraproject/FirewallD1',
+                               'org.fedoraproject.FirewallD1.zone', 'getZoneOfInterface', 's', interface])
+        if rc != 0:
+            # Not running (or not installed): no later interface will answer either.
+            return dict((name, None) for name in interfaces)
+        try:
+            result[interface] = json.loads(out)['data'][0]
+        except (ValueError, KeyError, IndexError, TypeError):
+            raise HostStateError('unexpected busctl answer for %s: %r' % (interface, out))
+    return result
+
+
 def read(files=(), units=(), packages=(), users=(), groups=(), runner=None, root='/',
-         package_manager='dpkg', systemd_running=True):
+         package_manager='dpkg', systemd_running=True, firewalld_interfaces=()):
     """The whole state in one dict, keys as the host_state module returns them."""
     accounts = Accounts(root)
     return {
+        'firewalld_interfaces': read_firewalld_interfaces(list(firewalld_interfaces), runner),
         'files': read_files(files, root, accounts),
         'units': read_units(list(units), runner, systemd_running),
         'packages': read_packages(list(packages), runner, package_manager),

@@ -47,6 +47,12 @@ options:
     type: list
     elements: str
     default: []
+  firewalld_interfaces:
+    description:
+      - Network interfaces whose firewalld zone to read (through firewalld's D-Bus API; a stopped firewalld is never started).
+    type: list
+    elements: str
+    default: []
   package_manager:
     description: Which package database to read; C(auto) takes C(dpkg) when C(dpkg-query) exists, else C(rpm).
     type: str
@@ -181,6 +187,11 @@ groups:
       elements: str
   sample:
     docker: {exists: true, gid: 998, members: [ipacs]}
+firewalld_interfaces:
+  description: Per requested interface, its firewalld zone; empty when in no zone, null when firewalld does not answer.
+  returned: always
+  type: dict
+  sample: {docker0: docker}
 systemd_running:
   description: Whether the host was booted with systemd (C(/run/systemd/system) exists).
   returned: always
@@ -206,6 +217,7 @@ def main():
             packages=dict(type='list', elements='str', default=[]),
             users=dict(type='list', elements='str', default=[]),
             groups=dict(type='list', elements='str', default=[]),
+            firewalld_interfaces=dict(type='list', elements='str', default=[]),
             package_manager=dict(type='str', default='auto', choices=['auto', 'dpkg', 'rpm']),
         ),
         supports_check_mode=True,
@@ -223,6 +235,7 @@ def main():
     try:
         state = read(files=params['files'], units=params['units'], packages=params['packages'],
                      users=params['users'], groups=params['groups'], runner=runner,
+                     firewalld_interfaces=params['firewalld_interfaces'],
                      package_manager=manager, systemd_running=systemd_running)
     except HostStateError as exc:
         module.fail_json(msg=str(exc))

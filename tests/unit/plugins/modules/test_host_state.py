@@ -153,7 +153,7 @@ def test_packages_rpm():
 def test_nothing_asked_runs_nothing(root):
     runner = FakeRunner({})
     assert host_state.read(runner=runner, root=str(root)) == {
-        'files': {}, 'units': {}, 'packages': {}, 'users': {}, 'groups': {}}
+        'firewalld_interfaces': {}, 'files': {}, 'units': {}, 'packages': {}, 'users': {}, 'groups': {}}
     assert runner.calls == []
 
 
@@ -198,3 +198,21 @@ def test_main_fails_with_the_command_error(root, capsys, monkeypatch):
     result = run_main(capsys, {'units': ['docker.service'], 'package_manager': 'rpm'})
     assert result['failed'] is True
     assert 'Failed to connect to bus' in result['msg']
+
+
+def test_firewalld_zone_of_interfaces():
+    runner = FakeRunner({'busctl': lambda argv: (0, '{"type":"s","data":["%s"]}\n' % (
+        'docker' if argv[-1] == 'docker0' else ''), '')})
+    assert host_state.read_firewalld_interfaces(['docker0', 'eth0'], runner) == {'docker0': 'docker', 'eth0': ''}
+    assert runner.calls[0][:4] == ['busctl', '--system', '--auto-start=no', '--json=short']
+
+
+def test_firewalld_not_answering_is_none():
+    runner = FakeRunner({'busctl': (1, '', 'Call failed: The name org.fedoraproject.FirewallD1 was not provided')})
+    assert host_state.read_firewalld_interfaces(['docker0', 'eth0'], runner) == {'docker0': None, 'eth0': None}
+    assert len(runner.calls) == 1
+
+
+def test_firewalld_garbage_raises():
+    with pytest.raises(host_state.HostStateError):
+        host_state.read_firewalld_interfaces(['docker0'], FakeRunner({'busctl': (0, 's "docker"', '')}))
