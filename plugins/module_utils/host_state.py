@@ -128,6 +128,16 @@ class Accounts:
                 return None
         return next((g['name'] for g in self._files()[1] if g['gid'] == gid), None)
 
+    def password_locked(self, name):
+        """Whether the shadow entry locks password logins ("!..." or "*"); None when unreadable.
+
+        Read from etc/shadow (root only) without returning the hash itself.
+        """
+        for row in self._read_colon_file(os.path.join(self.root, 'etc/shadow'), 2):
+            if row[0] == name:
+                return row[1].startswith(('!', '*')) or row[1] == ''
+        return None
+
     def groups_of(self, user):
         """Names of the user's primary group and the groups listing it as member."""
         if self.root == '/':
@@ -180,7 +190,8 @@ def read_users(names, accounts):
             result[name] = {'exists': False}
             continue
         result[name] = {'exists': True, 'uid': user['uid'], 'gid': user['gid'], 'home': user['home'],
-                        'shell': user['shell'], 'groups': accounts.groups_of(user)}
+                        'shell': user['shell'], 'groups': accounts.groups_of(user),
+                        'password_locked': accounts.password_locked(name)}
     return result
 
 

@@ -168,8 +168,14 @@ users:
       description: Primary and supplementary group names, sorted. Only when it exists.
       type: list
       elements: str
+    password_locked:
+      description:
+        - Whether password logins are locked (the C(/etc/shadow) entry starts with C(!) or C(*), or is empty); the hash
+          itself is never returned. Null when there is no local shadow entry or it cannot be read. Only when it exists.
+      type: bool
   sample:
-    ipacs: {exists: true, uid: 1001, gid: 1001, home: /home/ipacs, shell: /bin/bash, groups: [docker, ipacs]}
+    ipacs: {exists: true, uid: 1001, gid: 1001, home: /home/ipacs, shell: /bin/bash, groups: [docker, ipacs],
+            password_locked: true}
 groups:
   description: Per requested group.
   returned: always

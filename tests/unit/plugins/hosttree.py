@@ -84,11 +84,13 @@ class FakeStatvfs:
         return os.statvfs_result((4096, 4096, self.sizes[best] // 4096, 0, 0, 0, 0, 0, 0, 255))
 
 
-def make_accounts(root, users=(), groups=()):
-    """Write etc/passwd and etc/group under root.
+def make_accounts(root, users=(), groups=(), shadow=()):
+    """Write etc/passwd, etc/group and etc/shadow under root.
 
-    users: (name, uid, gid, home, shell) tuples; groups: (name, gid, [members]) tuples.
+    users: (name, uid, gid, home, shell) tuples; groups: (name, gid, [members]) tuples;
+    shadow: (name, hash) tuples.
     """
+    _write(str(root), '/etc/shadow', ''.join('%s:%s:19000:0:99999:7:::\n' % entry for entry in shadow))
     _write(str(root), '/etc/passwd', ''.join(
         '%s:x:%d:%d::%s:%s\n' % (name, uid, gid, home, shell) for name, uid, gid, home, shell in users))
     _write(str(root), '/etc/group', ''.join(

@@ -50,7 +50,8 @@ def root(tmp_path):
     make_accounts(tmp_path,
                   users=[('me', UID, GID, '/home/me', '/bin/sh'),
                          ('ipacs', 1001, 1001, '/home/ipacs', '/bin/bash')],
-                  groups=[('mine', GID, []), ('ipacs', 1001, []), ('docker', 998, ['ipacs', 'me'])])
+                  groups=[('mine', GID, []), ('ipacs', 1001, []), ('docker', 998, ['ipacs', 'me'])],
+                  shadow=[('ipacs', '!'), ('me', '$y$j9T$secret')])
     (tmp_path / 'etc/app.conf').write_text('hello\n')
     os.chmod(str(tmp_path / 'etc/app.conf'), 0o640)
     (tmp_path / 'etc/app.d').mkdir()
@@ -81,7 +82,10 @@ def test_users_and_groups(root):
     accounts = host_state.Accounts(str(root))
     users = host_state.read_users(['ipacs', 'nobody'], accounts)
     assert users['ipacs'] == {'exists': True, 'uid': 1001, 'gid': 1001, 'home': '/home/ipacs',
-                              'shell': '/bin/bash', 'groups': ['docker', 'ipacs']}
+                              'shell': '/bin/bash', 'groups': ['docker', 'ipacs'], 'password_locked': True}
+    me = host_state.read_users(['me'], accounts)['me']
+    assert me['password_locked'] is False
+    assert 'secret' not in str(me)
     assert users['nobody'] == {'exists': False}
     groups = host_state.read_groups(['docker', 'ipacs', 'wheel'], accounts)
     assert groups['docker'] == {'exists': True, 'gid': 998, 'members': ['ipacs', 'me']}
