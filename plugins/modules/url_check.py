@@ -18,7 +18,7 @@ description:
   - Each target is reported reachable, or unreachable with a failure class (C(dns), C(connect), C(timeout),
     C(proxy_auth), C(tls), C(http_status), C(content), C(other)), a reason and a remediation hint.
   - Read-only, so it runs the same in check mode and always reports C(changed=false). It does not fail on unreachable
-    targets; the caller decides (see RV(unreachable)).
+    targets; the caller decides (see RV(unreachable_targets)).
 options:
   targets:
     description: The URLs to check.
@@ -131,7 +131,7 @@ results:
       description: One line for the report.
       type: str
       sample: "UNREACHABLE: iPACS install server (https://install.invicro.com): HTTP 407: the proxy wants (other) credentials. ..."
-unreachable:
+unreachable_targets:
   description: Number of unreachable targets.
   returned: always
   type: int
@@ -172,7 +172,7 @@ def main():
     results = check_all(params['targets'], http_proxy=params['http_proxy'], https_proxy=params['https_proxy'],
                         no_proxy=params['no_proxy'], username=params['proxy_username'],
                         password=params['proxy_password'], timeout=params['timeout'])
-    module.exit_json(changed=False, results=results, unreachable=sum(1 for entry in results if not entry['reachable']))
+    module.exit_json(changed=False, results=results, unreachable_targets=sum(1 for entry in results if not entry['reachable']))
 
 
 if __name__ == '__main__':

@@ -132,7 +132,7 @@ def test_main_against_a_local_server(server, capsys, check_mode):
             url_check_module.main()
     out = capsys.readouterr().out
     result = json.loads(out)
-    assert result['changed'] is False and result['unreachable'] == 3
+    assert result['changed'] is False and result['unreachable_targets'] == 3
     assert [(r['name'], r['failure']) for r in result['results']] == [
         ('ok', ''), ('wrong page', 'content'), ('missing', 'http_status'), ('dead', 'connect')]
     assert 'pacsops-secret' not in out
