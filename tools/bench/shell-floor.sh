@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# The reference the performance goal is measured against: a plain shell script that brings up
-# firewalld, Docker, MariaDB with an app user, chrony and the ipacs account on a fresh container,
-# then runs again. Usage: tools/bench/shell-floor.sh [image]   (prints both wall times)
+# The reference the performance goal is measured against: a plain shell script that installs and
+# starts what playbooks/ipacs_host.yml installs (firewalld, Docker + Compose, MariaDB with an app user
+# and its schemas, chrony, ClamAV, OpenVPN, the ipacs account) on a fresh container, then runs again.
+# Usage: tools/bench/shell-floor.sh [image]   prints "first run: N ms" and "second run: N ms".
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 export PATH="$PWD/.venv/bin:$PATH"
 image=${1:-pacsops/debian12:latest}
-host=pacsops-shell-floor
+host=${PACSOPS_BENCH_PREFIX:-pacsops-bench}-floor
 trap 'docker rm -f $host >/dev/null 2>&1 || true' EXIT
 docker rm -f $host >/dev/null 2>&1 || true
 ansible-playbook molecule/shared/create.yml -i "$host," -e ansible_connection=community.docker.docker_api \
@@ -14,15 +15,22 @@ ansible-playbook molecule/shared/create.yml -i "$host," -e ansible_connection=co
 
 script='set -e
 export DEBIAN_FRONTEND=noninteractive
+. /etc/os-release
+# Debian 13 ships Compose v2 as docker-compose; Debian 12 gets docker.io alone (as the role does).
+compose=""; [ "$VERSION_ID" = 12 ] || compose="docker-cli docker-compose"
+packages="firewalld docker.io $compose mariadb-server mariadb-client python3-pymysql chrony
+  clamav-daemon clamav-freshclam clamdscan openvpn python3-selinux python3-semanage"
 [ -n "$(find /var/lib/apt/lists -name "*Packages*" -mmin -1440 2>/dev/null)" ] || apt-get update -qq
-dpkg -s firewalld docker.io mariadb-server chrony python3-pymysql >/dev/null 2>&1 \
-  || apt-get install -y -qq firewalld docker.io mariadb-server chrony >/dev/null
-systemctl enable --now firewalld docker mariadb chrony >/dev/null 2>&1
-for s in ssh http https; do firewall-cmd -q --permanent --add-service=$s; done
+dpkg -s $packages >/dev/null 2>&1 || apt-get install -y -qq --no-install-recommends $packages >/dev/null
+systemctl enable --now firewalld docker mariadb chrony clamav-freshclam >/dev/null 2>&1
+for p in 22/tcp 80/tcp 443/tcp; do firewall-cmd -q --permanent --add-port=$p; done
 firewall-cmd -q --reload
 id ipacs >/dev/null 2>&1 || useradd -m -s /bin/bash ipacs
+usermod -aG docker ipacs
 mkdir -p /home/ipacs/demo && chown ipacs: /home/ipacs/demo && chmod 0750 /home/ipacs /home/ipacs/demo
-mysql -e "CREATE DATABASE IF NOT EXISTS public_pacs; CREATE USER IF NOT EXISTS ipacs@localhost IDENTIFIED BY \"secret\"; GRANT ALL ON public_pacs.* TO ipacs@localhost"'
+mysql -e "CREATE DATABASE IF NOT EXISTS public_pacs; CREATE DATABASE IF NOT EXISTS public_view;
+  CREATE USER IF NOT EXISTS ipacs@localhost IDENTIFIED BY \"secret\";
+  GRANT ALL ON public_pacs.* TO ipacs@localhost; GRANT ALL ON public_view.* TO ipacs@localhost"'
 
 for label in first second; do
   start=$(date +%s%N)

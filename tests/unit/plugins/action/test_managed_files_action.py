@@ -1,0 +1,77 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""managed_files action plugin: templates rendered on the controller from the role's templates/ directory."""
+
+from __future__ import annotations
+
+from unittest.mock import MagicMock
+
+import pytest
+
+from ansible.errors import AnsibleActionFail
+from ansible.parsing.dataloader import DataLoader
+from ansible.template import Templar
+
+from ansible_collections.pacsops.server.plugins.action.managed_files import ActionModule
+
+
+@pytest.fixture
+def action(tmp_path):
+    (tmp_path / 'templates').mkdir()
+    (tmp_path / 'templates' / 'app.conf.j2').write_text('server {{ app_server }}\n{% for p in app_ports %}port {{ p }}\n{% endfor %}')
+    loader = DataLoader()
+    task = MagicMock(async_val=0, check_mode=False, diff=False)
+    plugin = ActionModule(task, MagicMock(), MagicMock(), loader, Templar(loader=loader), MagicMock())
+    plugin._execute_module = MagicMock(return_value={'changed': True, 'changed_files': ['/etc/app.conf']})
+    return plugin, task, {'ansible_search_path': [str(tmp_path)], 'app_server': 'ntp.example', 'app_ports': [1, 2]}
+
+
+def test_src_is_rendered_and_sent_as_content(action):
+    plugin, task, task_vars = action
+    task.args = {'files': [{'path': '/etc/app.conf', 'src': 'app.conf.j2', 'mode': '0644'},
+                           {'path': '/etc/plain', 'content': 'x\n'}]}
+    result = plugin.run(task_vars=task_vars)
+    sent = plugin._execute_module.call_args.kwargs['module_args']['files']
+    assert sent == [{'path': '/etc/app.conf', 'content': 'server ntp.example\nport 1\nport 2\n', 'mode': '0644'},
+                    {'path': '/etc/plain', 'content': 'x\n'}]
+    assert plugin._execute_module.call_args.kwargs['module_name'] == 'pacsops.server.managed_files'
+    assert result['changed_files'] == ['/etc/app.conf']
+
+
+def test_src_and_content_together_fail(action):
+    plugin, task, task_vars = action
+    task.args = {'files': [{'path': '/etc/a', 'src': 'app.conf.j2', 'content': 'x'}]}
+    with pytest.raises(AnsibleActionFail, match='mutually exclusive'):
+        plugin.run(task_vars=task_vars)
+
+
+def test_missing_template_fails(action):
+    plugin, task, task_vars = action
+    task.args = {'files': [{'path': '/etc/a', 'src': 'nosuch.j2'}]}
+    with pytest.raises(Exception, match='nosuch.j2'):
+        plugin.run(task_vars=task_vars)
+
+
+def known(content, mode='0644', owner='root', group='root'):
+    import hashlib
+    return {'exists': True, 'type': 'file', 'mode': mode, 'owner': owner, 'group': group,
+            'checksum': hashlib.sha1(content.encode()).hexdigest()}
+
+
+def test_files_known_to_match_are_not_sent_and_all_matching_makes_no_call(action):
+    plugin, task, task_vars = action
+    files = [{'path': '/etc/app.conf', 'src': 'app.conf.j2', 'mode': '0644', 'owner': 'root', 'group': 'root'},
+             {'path': '/etc/plain', 'content': 'x\n', 'mode': '644'},
+             {'path': '/etc/old', 'state': 'absent'}]
+    task.args = {'files': files, 'current': {'/etc/app.conf': known('server ntp.example\nport 1\nport 2\n'),
+                                             '/etc/plain': known('x\n'), '/etc/old': {'exists': False}}}
+    result = plugin.run(task_vars=task_vars)
+    assert not plugin._execute_module.called
+    assert result['changed'] is False and result['changed_files'] == []
+
+    task.args = {'files': files, 'current': {'/etc/app.conf': known('server old\n'),
+                                             '/etc/plain': known('x\n', mode='0600'), '/etc/old': {'exists': False}}}
+    plugin.run(task_vars=task_vars)
+    sent = plugin._execute_module.call_args.kwargs['module_args']
+    assert [entry['path'] for entry in sent['files']] == ['/etc/app.conf', '/etc/plain']
+    assert 'current' not in sent
