@@ -82,3 +82,28 @@ class FakeStatvfs:
         self.calls.append(inside)
         best = max((p for p in self.sizes if p == '/' or inside == p or inside.startswith(p + '/')), key=len)
         return os.statvfs_result((4096, 4096, self.sizes[best] // 4096, 0, 0, 0, 0, 0, 0, 255))
+
+
+def make_accounts(root, users=(), groups=()):
+    """Write etc/passwd and etc/group under root.
+
+    users: (name, uid, gid, home, shell) tuples; groups: (name, gid, [members]) tuples.
+    """
+    _write(str(root), '/etc/passwd', ''.join(
+        '%s:x:%d:%d::%s:%s\n' % (name, uid, gid, home, shell) for name, uid, gid, home, shell in users))
+    _write(str(root), '/etc/group', ''.join(
+        '%s:x:%d:%s\n' % (name, gid, ','.join(members)) for name, gid, members in groups))
+    return root
+
+
+class FakeRunner:
+    """run_command stand-in: answers by argv[0] from {command: (rc, stdout, stderr)}; records every call."""
+
+    def __init__(self, answers):
+        self.answers = answers
+        self.calls = []
+
+    def __call__(self, argv):
+        self.calls.append(list(argv))
+        answer = self.answers[argv[0]]
+        return answer(argv) if callable(answer) else answer

@@ -1,0 +1,233 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) pacsops maintainers
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+---
+module: host_state
+short_description: Read files, systemd units, packages, users and groups of a host in one call
+version_added: 0.2.0
+author:
+  - pacsops maintainers (@pacsops)
+description:
+  - Reads everything a role needs to decide what to change, in one round trip, so that the tasks which
+    follow run only where something is missing or differs.
+  - Files are read with C(lstat) (links are not followed); regular files get a SHA-1 checksum.
+  - Units are read with one C(systemctl show) for all of them; packages with one C(dpkg-query) (Debian)
+    or C(rpm -q) (RedHat); users and groups through the name service.
+  - Read-only, so it runs the same in check mode and always reports C(changed=false).
+options:
+  files:
+    description: Absolute paths to read.
+    type: list
+    elements: path
+    default: []
+  units:
+    description:
+      - systemd unit names (C(docker.service), C(chrony), C(pacsops-clamav-scan.timer)); a name without suffix is a service.
+      - On a host not booted with systemd every unit is reported as not existing.
+    type: list
+    elements: str
+    default: []
+  packages:
+    description: Package names (not virtual names or provides).
+    type: list
+    elements: str
+    default: []
+  users:
+    description: User names.
+    type: list
+    elements: str
+    default: []
+  groups:
+    description: Group names.
+    type: list
+    elements: str
+    default: []
+  package_manager:
+    description: Which package database to read; C(auto) takes C(dpkg) when C(dpkg-query) exists, else C(rpm).
+    type: str
+    choices: [auto, dpkg, rpm]
+    default: auto
+notes:
+  - The unit timestamps need systemd 248 or later (C(--timestamp=us+utc)): Debian 12, EL 9.
+"""
+
+EXAMPLES = r"""
+- name: Read what the role manages
+  pacsops.server.host_state:
+    files: [/etc/chrony/chrony.conf]
+    units: [chrony.service]
+    packages: [chrony]
+    users: [ipacs]
+    groups: [docker]
+  register: __timesync_state
+
+- name: Install chrony only when it is missing
+  ansible.builtin.apt:
+    name: chrony
+  when: not __timesync_state.packages.chrony.installed
+"""
+
+RETURN = r"""
+files:
+  description: Per requested path.
+  returned: always
+  type: dict
+  contains:
+    exists:
+      description: Whether the path exists (a dangling link exists).
+      type: bool
+    type:
+      description: C(file), C(directory), C(link) or C(other). Only when it exists.
+      type: str
+    mode:
+      description: Permission bits as four octal digits, for example C(0644). Only when it exists.
+      type: str
+    owner:
+      description: Owner name (the numeric id when no name maps to it). Only when it exists.
+      type: str
+    group:
+      description: Group name (the numeric id when no name maps to it). Only when it exists.
+      type: str
+    size:
+      description: Size in bytes. Only when it exists.
+      type: int
+    checksum:
+      description: SHA-1 of the content. Only for regular files.
+      type: str
+  sample:
+    /etc/chrony/chrony.conf: {exists: true, type: file, mode: "0644", owner: root, group: root, size: 412,
+                              checksum: 2aae6c35c94fcfb415dbe95f408b9ce91ee846ed}
+units:
+  description: Per requested unit.
+  returned: always
+  type: dict
+  contains:
+    exists:
+      description: Whether systemd knows the unit (C(LoadState) is not C(not-found)).
+      type: bool
+    enabled:
+      description: C(UnitFileState) (C(enabled), C(disabled), C(masked), C(static), ...); empty when it does not exist.
+      type: str
+    active:
+      description: C(ActiveState) (C(active), C(inactive), C(failed), ...).
+      type: str
+    sub:
+      description: C(SubState) (C(running), C(dead), C(exited), C(waiting), ...).
+      type: str
+    active_enter_timestamp:
+      description: When the unit last entered the active state, microseconds since the epoch; 0 when never.
+      type: int
+  sample:
+    chrony.service: {exists: true, enabled: enabled, active: active, sub: running,
+                     active_enter_timestamp: 1796010279123456}
+packages:
+  description: Per requested package.
+  returned: always
+  type: dict
+  contains:
+    installed:
+      description: Whether the package is installed.
+      type: bool
+    version:
+      description: Installed version (Debian version, or version-release on RedHat); null when not installed.
+      type: str
+  sample:
+    chrony: {installed: true, version: 4.3-2+deb12u1}
+users:
+  description: Per requested user.
+  returned: always
+  type: dict
+  contains:
+    exists:
+      description: Whether the user exists.
+      type: bool
+    uid:
+      description: User id. Only when it exists.
+      type: int
+    gid:
+      description: Primary group id. Only when it exists.
+      type: int
+    home:
+      description: Home directory. Only when it exists.
+      type: str
+    shell:
+      description: Login shell. Only when it exists.
+      type: str
+    groups:
+      description: Primary and supplementary group names, sorted. Only when it exists.
+      type: list
+      elements: str
+  sample:
+    ipacs: {exists: true, uid: 1001, gid: 1001, home: /home/ipacs, shell: /bin/bash, groups: [docker, ipacs]}
+groups:
+  description: Per requested group.
+  returned: always
+  type: dict
+  contains:
+    exists:
+      description: Whether the group exists.
+      type: bool
+    gid:
+      description: Group id. Only when it exists.
+      type: int
+    members:
+      description: Names listed as members (not users whose primary group it is), sorted. Only when it exists.
+      type: list
+      elements: str
+  sample:
+    docker: {exists: true, gid: 998, members: [ipacs]}
+systemd_running:
+  description: Whether the host was booted with systemd (C(/run/systemd/system) exists).
+  returned: always
+  type: bool
+package_manager:
+  description: The package database read (C(dpkg) or C(rpm)).
+  returned: always
+  type: str
+"""
+
+import os
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.pacsops.server.plugins.module_utils.host_state import HostStateError, read
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            files=dict(type='list', elements='path', default=[]),
+            units=dict(type='list', elements='str', default=[]),
+            packages=dict(type='list', elements='str', default=[]),
+            users=dict(type='list', elements='str', default=[]),
+            groups=dict(type='list', elements='str', default=[]),
+            package_manager=dict(type='str', default='auto', choices=['auto', 'dpkg', 'rpm']),
+        ),
+        supports_check_mode=True,
+    )
+    params = module.params
+
+    manager = params['package_manager']
+    if manager == 'auto':
+        manager = 'dpkg' if module.get_bin_path('dpkg-query') else 'rpm'
+    systemd_running = os.path.isdir('/run/systemd/system')
+
+    def runner(argv):
+        return module.run_command(argv, environ_update={'LC_ALL': 'C'})
+
+    try:
+        state = read(files=params['files'], units=params['units'], packages=params['packages'],
+                     users=params['users'], groups=params['groups'], runner=runner,
+                     package_manager=manager, systemd_running=systemd_running)
+    except HostStateError as exc:
+        module.fail_json(msg=str(exc))
+    module.exit_json(changed=False, systemd_running=systemd_running, package_manager=manager, **state)
+
+
+if __name__ == '__main__':
+    main()
