@@ -53,7 +53,7 @@ options:
     choices: [auto, dpkg, rpm]
     default: auto
 notes:
-  - The unit timestamps need systemd 248 or later (C(--timestamp=us+utc)): Debian 12, EL 9.
+  - "The unit timestamps need systemd 248 or later (C(--timestamp=us+utc)): Debian 12, EL 9."
 """
 
 EXAMPLES = r"""
