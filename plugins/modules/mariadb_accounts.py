@@ -17,8 +17,8 @@ description:
     PyMySQL connection, computes the difference to the declaration in Python and applies only that.
   - Passwords are compared through their C(mysql_native_password) hash computed on the host; a password or a hash
     never appears in the result, the diff or an error message.
-  - Privileges are exact: what is declared and missing is granted, what is granted and not declared is revoked.
-    C(ALL) means every privilege of the level except C(GRANT OPTION).
+  - "Privileges are exact: what is declared and missing is granted, what is granted and not declared is revoked.
+    C(ALL) means every privilege of the level except C(GRANT OPTION)."
   - "Secure installation (O(secure_installation)): anonymous accounts and root accounts other than
     C(root@localhost) are dropped, the C(test) database is dropped only while it holds no tables, and the
     wildcard grants on C(test) and C(test_%) are removed."
@@ -81,7 +81,7 @@ options:
         elements: str
         default: [localhost]
       priv:
-        description: Privileges by object, for example C({"db.*": "ALL", "other.*": "SELECT,INSERT"}); empty is USAGE.
+        description: "Privileges by object, for example C({\"db.*\": \"ALL\", \"other.*\": \"SELECT,INSERT\"}); empty is USAGE."
         type: dict
         default: {}
       state:
