@@ -71,7 +71,7 @@ def quote_identifier(name):
 
 def object_sql(obj):
     """'db.*' -> '`db`.*', '*.*' -> '*.*', 'db.t' -> '`db`.`t`'."""
-    db, _, table = obj.partition('.')
+    db, table = obj.split('.', 1)
     parts = [part if part == '*' else quote_identifier(part) for part in (db, table)]
     return '.'.join(parts)
 
@@ -205,18 +205,20 @@ def _account(user, host):
     return "'%s'@'%s'" % (user, host)
 
 
-def _plan_privileges(plan, user, host, current, wanted):
+def _plan_privileges(plan, user, host, current, wanted, levels):
     for obj in sorted(set(current) | set(wanted)):
         have, want = current.get(obj, set()), wanted.get(obj, set())
         revoke, grant = sorted(have - want), sorted(want - have)
         if revoke:
             plan.add('REVOKE %s ON %s FROM %%s@%%s' % (', '.join(revoke), object_sql(obj)), (user, host),
                      'revoke %s on %s from %s' % (', '.join(revoke), obj, _account(user, host)))
-        plain = [name for name in grant if name != GRANT_OPTION]
         if grant:
-            plan.add('GRANT %s ON %s TO %%s@%%s%s' % (', '.join(plain) or 'USAGE', object_sql(obj),
-                                                       ' WITH GRANT OPTION' if GRANT_OPTION in grant else ''),
-                     (user, host), 'grant %s on %s to %s' % (', '.join(grant), obj, _account(user, host)))
+            plain = ', '.join(name for name in grant if name != GRANT_OPTION) or 'USAGE'
+            option = ' WITH GRANT OPTION' if GRANT_OPTION in grant else ''
+            # The description says ALL for the whole level, so the log stays readable.
+            shown = 'ALL' if set(grant) == levels.get(_level(obj), set()) - {GRANT_OPTION} else ', '.join(grant)
+            plan.add('GRANT %s ON %s TO %%s@%%s%s' % (plain, object_sql(obj), option), (user, host),
+                     'grant %s on %s to %s' % (shown, obj, _account(user, host)))
 
 
 def _show_privileges(privileges):
@@ -244,7 +246,7 @@ def _plan_users(plan, state, users):
                 plan.after['accounts'][key] = {'privileges': _show_privileges(wanted)}
                 plan.add('CREATE USER %s@%s IDENTIFIED VIA mysql_native_password USING %s',
                          (name, host, password_hash), 'create user ' + key)
-                _plan_privileges(plan, name, host, {}, wanted)
+                _plan_privileges(plan, name, host, {}, wanted, state['levels'])
                 continue
             before = {'privileges': _show_privileges(current['privileges'])}
             after = {'privileges': _show_privileges(wanted)}
@@ -253,7 +255,7 @@ def _plan_users(plan, state, users):
                 before['password'], after['password'] = 'other', 'declared'
                 plan.add('ALTER USER %s@%s IDENTIFIED VIA mysql_native_password USING %s',
                          (name, host, password_hash), 'set the password of ' + key)
-            _plan_privileges(plan, name, host, current['privileges'], wanted)
+            _plan_privileges(plan, name, host, current['privileges'], wanted, state['levels'])
             if before != after:
                 plan.before['accounts'][key], plan.after['accounts'][key] = before, after
         for (account_user, host) in sorted(accounts):
@@ -338,4 +340,3 @@ def plan(state, users=(), databases=(), root_policy='unix_socket', root_password
     if secure_installation:
         _plan_secure_installation(result, state, databases)
     return result
-

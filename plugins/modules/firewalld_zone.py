@@ -141,6 +141,7 @@ from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 from ansible_collections.pacsops.server.plugins.module_utils import firewalld_zone
 
+FIREWALL_ERROR = None
 try:
     from firewall.client import FirewallClient, FirewallClientZoneSettings
     from firewall.core.rich import Rich_Rule

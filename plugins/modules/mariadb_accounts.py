@@ -24,7 +24,7 @@ description:
     wildcard grants on C(test) and C(test_%) are removed."
   - Root policy C(unix_socket) leaves root with the socket plugin and an impossible password; C(password) adds the
     declared password. unix_socket always stays, the distribution's maintenance scripts log in through it.
-  - Accounts of a declared user on hosts not in its O(users[].hosts) are reported in RV(warnings), not dropped.
+  - Accounts of a declared user on hosts not in its O(users[].hosts) are reported in RV(left_alone), not dropped.
   - Requires MariaDB 10.4 or later (C(mysql.global_priv)) and PyMySQL on the host.
 options:
   login_unix_socket:
@@ -152,6 +152,7 @@ from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 from ansible_collections.pacsops.server.plugins.module_utils import mariadb_accounts
 
+PYMYSQL_ERROR = None
 try:
     import pymysql
     import pymysql.cursors

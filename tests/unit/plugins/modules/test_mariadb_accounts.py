@@ -215,6 +215,8 @@ def test_fresh_server_converges_then_second_run_changes_nothing(server, capsys):
     assert 'create database public_pacs' in first['actions']
     assert "create user 'ipacs'@'10.0.0.%'" in first['actions']
     assert 'set root@localhost to the password policy' in first['actions']
+    assert "grant ALL on public_pacs.* to 'ipacs'@'localhost'" in first['actions']
+    assert "grant SELECT on public_pacs.* to 'reporting'@'10.0.0.%'" in first['actions']
     assert server.db_privs[('ipacs', 'localhost', 'public_pacs')] == DB_ALL
     assert server.db_privs[('reporting', '10.0.0.%', 'public_pacs')] == {'SELECT'}
     assert json.loads(server.auth[('root', 'localhost')])['auth_or'][1] == {'plugin': 'unix_socket'}
