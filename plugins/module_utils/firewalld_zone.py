@@ -1,0 +1,171 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) pacsops maintainers
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""One firewalld zone, permanent and runtime, through firewalld's Python D-Bus client.
+
+The approach of linux-system-roles' firewall_lib: read the zone's settings as data, compute the
+difference in Python, write only that. ``ZoneClient`` adapts ``firewall.client.FirewallClient``;
+``plan()`` is pure and tested with an in-memory client.
+"""
+
+from __future__ import annotations
+
+# The kinds of zone entries the module manages, as sets of strings; interfaces and sources (bound at
+# runtime by NetworkManager and docker) are left alone.
+KINDS = ('services', 'ports', 'protocols', 'source_ports', 'rich_rules')
+# Zone targets as firewalld stores them.
+TARGETS = {'default': 'default', 'ACCEPT': 'ACCEPT', 'DROP': 'DROP', 'REJECT': '%%REJECT%%'}
+
+
+def source_rule_text(port, proto, source):
+    """A rich rule that accepts one port from one network, in firewalld's canonical form."""
+    family = 'ipv6' if ':' in source else 'ipv4'
+    return 'rule family="%s" source address="%s" port port="%s" protocol="%s" accept' % (family, source, port, proto)
+
+
+class ZoneClient(object):
+    """Reads and writes one zone through a FirewallClient (or a fake with the same methods)."""
+
+    def __init__(self, client, new_settings, normalize_rule=None):
+        self.client = client
+        self.new_settings = new_settings
+        self.normalize_rule = normalize_rule or (lambda text: text)
+
+    # Settings objects -> {'target': str, kind: set of str}.
+    def _as_dict(self, settings):
+        return {
+            'target': settings.getTarget(),
+            'services': set(settings.getServices()),
+            'ports': set('%s/%s' % (port, proto) for port, proto in settings.getPorts()),
+            'protocols': set(settings.getProtocols()),
+            'source_ports': set('%s/%s' % (port, proto) for port, proto in settings.getSourcePorts()),
+            'rich_rules': set(self.normalize_rule(rule) for rule in settings.getRichRules()),
+        }
+
+    def read(self, zone):
+        """(permanent, runtime): each a dict, or None when the zone does not exist there."""
+        config = self.client.config()
+        permanent = None
+        if zone in config.getZoneNames():
+            permanent = self._as_dict(config.getZoneByName(zone).getSettings())
+        runtime = self._as_dict(self.client.getZoneSettings(zone)) if zone in self.client.getZones() else None
+        return permanent, runtime
+
+    def write_permanent(self, zone, wanted):
+        config = self.client.config()
+        exists = zone in config.getZoneNames()
+        settings = config.getZoneByName(zone).getSettings() if exists else self.new_settings()
+        settings.setTarget(wanted['target'])
+        settings.setServices(sorted(wanted['services']))
+        settings.setPorts([tuple(item.split('/', 1)) for item in sorted(wanted['ports'])])
+        settings.setProtocols(sorted(wanted['protocols']))
+        settings.setSourcePorts([tuple(item.split('/', 1)) for item in sorted(wanted['source_ports'])])
+        settings.setRichRules(sorted(wanted['rich_rules']))
+        if exists:
+            config.getZoneByName(zone).update(settings)
+        else:
+            config.addZone(zone, settings)
+
+    def runtime(self, action, zone, kind, item):
+        """Add or remove one runtime entry (action 'add' or 'remove')."""
+        client = self.client
+        if kind == 'services':
+            getattr(client, action + 'Service')(zone, item)
+        elif kind == 'ports':
+            getattr(client, action + 'Port')(zone, *item.split('/', 1))
+        elif kind == 'protocols':
+            getattr(client, action + 'Protocol')(zone, item)
+        elif kind == 'source_ports':
+            getattr(client, action + 'SourcePort')(zone, *item.split('/', 1))
+        else:
+            getattr(client, action + 'RichRule')(zone, item)
+
+    def reload(self):
+        self.client.reload()
+
+    def default_zone(self):
+        return self.client.getDefaultZone()
+
+    def set_default_zone(self, zone):
+        self.client.setDefaultZone(zone)
+
+
+def desired_zone(target='default', services=(), ports=(), protocols=(), source_ports=(), rich_rules=(),
+                 source_rules=(), normalize_rule=None):
+    normalize = normalize_rule or (lambda text: text)
+    rules = set(normalize(rule) for rule in rich_rules)
+    rules |= set(normalize(source_rule_text(rule['port'], rule['proto'], rule['source'])) for rule in source_rules)
+    return {'target': TARGETS[target], 'services': set(services), 'ports': set(ports), 'protocols': set(protocols),
+            'source_ports': set(source_ports), 'rich_rules': rules}
+
+
+def _shown(zone):
+    if zone is None:
+        return None
+    return dict((key, sorted(value) if isinstance(value, set) else value) for key, value in zone.items())
+
+
+class Plan(object):
+    def __init__(self):
+        self.permanent = None     # the whole permanent zone to write, or None
+        self.reload = False       # runtime := permanent (target change, new zone)
+        self.runtime = []         # [(action, kind, item)] when no reload
+        self.default_zone = False
+        self.changes = []
+
+    @property
+    def changed(self):
+        return bool(self.permanent is not None or self.reload or self.runtime or self.default_zone)
+
+
+def plan(permanent, runtime, wanted, exclusive, default_zone=None, zone=None, set_default=False):
+    """What to write. Exclusive: the zone is exactly ``wanted``; otherwise ``wanted`` is added to it."""
+    result = Plan()
+    empty = {'target': 'default'}
+    empty.update((kind, set()) for kind in KINDS)
+    base = permanent if permanent is not None else empty
+    new_permanent = {'target': wanted['target']}
+    for kind in KINDS:
+        new_permanent[kind] = set(wanted[kind]) if exclusive else base[kind] | wanted[kind]
+    if permanent != new_permanent:
+        result.permanent = new_permanent
+        for kind in KINDS:
+            for item in sorted(new_permanent[kind] - base[kind]):
+                result.changes.append('permanent: add %s %s' % (kind, item))
+            for item in sorted(base[kind] - new_permanent[kind]):
+                result.changes.append('permanent: remove %s %s' % (kind, item))
+        if base['target'] != new_permanent['target']:
+            result.changes.append('permanent: target %s -> %s' % (base['target'], new_permanent['target']))
+        if permanent is None:
+            result.changes.append('permanent: create zone')
+    if runtime is None or runtime['target'] != wanted['target']:
+        # A new zone, or a target change, reaches the runtime only through a reload.
+        result.reload = True
+        result.changes.append('runtime: reload')
+    else:
+        for kind in KINDS:
+            wanted_runtime = wanted[kind] if exclusive else runtime[kind] | wanted[kind]
+            result.runtime += [('add', kind, item) for item in sorted(wanted_runtime - runtime[kind])]
+            result.runtime += [('remove', kind, item) for item in sorted(runtime[kind] - wanted_runtime)]
+        result.changes += ['runtime: %s %s %s' % entry for entry in result.runtime]
+    if set_default and default_zone != zone:
+        result.default_zone = True
+        result.changes.append('default zone: %s -> %s' % (default_zone, zone))
+    before = {'permanent': _shown(permanent), 'runtime': _shown(runtime), 'default_zone': default_zone}
+    after = {'permanent': _shown(new_permanent), 'default_zone': zone if set_default else default_zone}
+    after['runtime'] = after['permanent'] if exclusive or result.reload else _shown(
+        dict(runtime, **dict((kind, runtime[kind] | wanted[kind]) for kind in KINDS)))
+    result.diff = {'before': before, 'after': after}
+    return result
+
+
+def apply(client, zone, planned):
+    """Write the plan: the permanent zone, then the runtime (one reload, or entry by entry)."""
+    if planned.permanent is not None:
+        client.write_permanent(zone, planned.permanent)
+    if planned.reload:
+        client.reload()
+    for action, kind, item in planned.runtime:
+        client.runtime(action, zone, kind, item)
+    if planned.default_zone:
+        client.set_default_zone(zone)
