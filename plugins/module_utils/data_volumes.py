@@ -101,6 +101,14 @@ def signatures(wipefs_json):
     return (wipefs_json or {}).get("signatures", [])
 
 
+def with_signature_fs(node, sigs):
+    """The lsblk node, with fstype/uuid taken from wipefs when lsblk has none (no udev database,
+    as in a container): only when the one signature on the node is a managed file system."""
+    if node.get("fstype") or len(sigs) != 1 or sigs[0].get("type") not in MANAGED_FS:
+        return node
+    return dict(node, fstype=sigs[0]["type"], uuid=sigs[0].get("uuid"), label=sigs[0].get("label"))
+
+
 def _fs_of(node):
     return node.get("fstype") if node.get("fstype") in MANAGED_FS and node.get("uuid") else None
 

@@ -181,6 +181,12 @@ def plan(module, spec, fstab_text):
         return {"name": spec.get("name"), "refusal": f"{lib.describe(spec)}: no block device found for it on this host"}
     disk = read_disk(module, device)
     sigs = read_signatures(module, device)
+    disk = lib.with_signature_fs(disk, sigs)
+    if disk.get("children"):
+        disk["children"] = [
+            c if c.get("fstype") or c.get("type") != "part" else lib.with_signature_fs(c, read_signatures(module, c["path"]))
+            for c in disk["children"]
+        ]
     fs_size = None
     node = disk if lib._fs_of(disk) else next((c for c in disk.get("children") or [] if lib._fs_of(c)), None)
     if node is not None:

@@ -323,3 +323,13 @@ def test_module_missing_volume_fails_naming_it(host, tmp_path):
     kind, result = run_module(volumes=[spec(volume_id="vol-0ccccccccccccccc0", device_name=None)])
     assert kind is FailJson
     assert result["msg"] == "data volume 'home' (vol-0ccccccccccccccc0, /home): no block device found for it on this host"
+
+
+def test_file_system_seen_by_wipefs_when_lsblk_has_no_udev_data(tmp_path):
+    # In a container lsblk prints fstype/uuid null; the wipefs signature tells the file system.
+    node = lib.with_signature_fs(disk(mountpoint="/home"), [{"type": "xfs", "uuid": UUID, "offset": "0x0"}])
+    fstab = f"UUID={UUID} /home xfs defaults,nofail 0 2\n"
+    step = lib.plan_volume(spec(), "/dev/nvme1n1", node, [{"type": "xfs"}], fstab, root=str(tmp_path), fs_size=500 * GIB)
+    assert step["refusal"] is None and not lib.changed(step)
+    # two signatures (a file system and a partition table) are never read as a file system
+    assert lib.with_signature_fs(disk(), [{"type": "xfs"}, {"type": "gpt"}])["fstype"] is None
