@@ -61,6 +61,19 @@ options:
       throughput:
         description: Throughput in MiB/s (gp3 only). Unset keeps the volume's value.
         type: int
+      mount_point:
+        description: Not used on AWS; returned with the volume for the host side (M(pacsops.server.data_volumes)).
+        type: str
+      fs_type:
+        description: Not used on AWS; returned with the volume for the host side.
+        type: str
+      label:
+        description: Not used on AWS; returned with the volume for the host side.
+        type: str
+      mount_options:
+        description: Not used on AWS; returned with the volume for the host side.
+        type: list
+        elements: str
   tags:
     description: Tags every declared volume carries (values restored when changed by hand).
     type: dict
@@ -148,6 +161,23 @@ volumes:
       description: Tags of the volume.
       type: dict
       sample: {"backup_policy": "ipacs-prod-daily"}
+    mount_point:
+      description: The declared mount point (passed through for the host side).
+      type: str
+      sample: /home
+    fs_type:
+      description: The declared file system (passed through).
+      type: str
+      sample: xfs
+    label:
+      description: The declared label (passed through).
+      type: str
+      sample: home
+    mount_options:
+      description: The declared mount options (passed through).
+      type: list
+      elements: str
+      sample: [defaults]
 actions:
   description: One line per change made (in check mode, per change that would be made).
   returned: always
@@ -258,6 +288,10 @@ def main():
         volume_type=dict(type="str", default="gp3", choices=["gp2", "gp3", "io1", "io2", "st1", "sc1", "standard"]),
         iops=dict(type="int"),
         throughput=dict(type="int"),
+        mount_point=dict(type="str"),
+        fs_type=dict(type="str"),
+        label=dict(type="str"),
+        mount_options=dict(type="list", elements="str"),
     )
     argument_spec = dict(
         instance_id=dict(type="str", required=True),
@@ -302,6 +336,9 @@ def main():
             if view["volume_id"] in by_id else view
             for view in the_plan["volumes"]
         ]
+    host_keys = ("mount_point", "fs_type", "label", "mount_options")
+    for view, spec in zip(result["volumes"], specs):
+        view.update({k: spec.get(k) for k in host_keys})
     module.exit_json(**result)
 
 
