@@ -178,6 +178,15 @@ volumes:
       type: list
       elements: str
       sample: [defaults]
+host_volumes:
+  description:
+    - The volumes with a mount point, with only the keys M(pacsops.server.data_volumes) takes (name, volume_id,
+      device_name, mount_point, fs_type, label, mount_options); C(volume_id) is missing for a volume that would be
+      created in check mode.
+  returned: always
+  type: list
+  elements: dict
+  sample: [{"name": "home", "volume_id": "vol-0123456789abcdef0", "device_name": "/dev/sdf", "mount_point": "/home"}]
 actions:
   description: One line per change made (in check mode, per change that would be made).
   returned: always
@@ -339,6 +348,11 @@ def main():
     host_keys = ("mount_point", "fs_type", "label", "mount_options")
     for view, spec in zip(result["volumes"], specs):
         view.update({k: spec.get(k) for k in host_keys})
+    # What pacsops.server.data_volumes takes, for the volumes that have a mount point.
+    result["host_volumes"] = [
+        {k: v for k, v in view.items() if k in ("name", "volume_id", "device_name") + host_keys and v is not None}
+        for view in result["volumes"] if view.get("mount_point")
+    ]
     module.exit_json(**result)
 
 

@@ -141,6 +141,15 @@ def test_converged_instance_is_two_reads_and_no_change(ec2):
     assert result["actions"] == []
     assert result["volumes"][0]["volume_id"] == HOME
     assert "diff" not in result
+    assert result["host_volumes"] == []
+
+
+def test_host_volumes_carry_what_the_host_side_takes(ec2):
+    expect_read(ec2)
+    result = run(args(spec(mount_point="/home", fs_type="xfs", label="home")))
+    assert result["host_volumes"] == [
+        {"name": "home", "volume_id": HOME, "device_name": "/dev/sdf", "mount_point": "/home", "fs_type": "xfs", "label": "home"}
+    ]
 
 
 def test_grow_modifies_in_place_and_waits_for_optimizing(ec2):
