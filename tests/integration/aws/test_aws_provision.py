@@ -5,9 +5,16 @@ the end. Order matters and pytest keeps the file order:
   1. bad inputs (run concurrently on an empty moto): each fails, names its variable, creates nothing;
   2. the playbook runs twice; the second run must report changed=0;
   3. boto3 checks what was built; the aws_ec2 inventory example lists the instance in its groups;
-  4. a type change is refused without aws_instance_allow_resize and applied with it (same instance,
-     same volumes); in the same run aws_snapshot_engine=dlm creates the DLM role and reaches the DLM
-     API, which moto answers with HTTP 500 (the module is covered by Stubber unit tests).
+  4. check mode: on the new site before 2. (rc=0, nothing created), on the converged account (changed=0),
+     then after drift made by hand (a volume tag, bucket versioning, a new retention: reported, not fixed);
+  5. the data volumes follow the declaration: /home grows in place (same VolumeId) and a second volume is
+     added, the drift of 4. is restored; a shrink is refused with changed=0, naming the volume;
+  6. a type change is refused without aws_instance_allow_resize and applied with it (same instance,
+     same volumes, a third data volume added); in the same run aws_snapshot_engine=dlm creates the DLM
+     role and reaches the DLM API, which moto answers with HTTP 500 (the module and its check mode are
+     covered by Stubber unit tests, as are DLM and AWS Backup selections, which moto does not serve);
+  7. playbooks/aws_decommission.yml: refused unless named (and confirmed for a purge); terminates and keeps
+     the data volumes, snapshots and bucket; then purges them when confirmed.
 No real AWS: fake credentials, every call goes to the moto endpoint.
 """
 
@@ -108,16 +115,20 @@ def aws(moto):
     return client
 
 
-def _cmd(moto, extra_vars=None):
-    cmd = [str(VENV_BIN / "ansible-playbook"), str(PLAYBOOK), "-i", str(INVENTORY), "-e", f"aws_endpoint_url={moto}"]
+def _cmd(moto, extra_vars=None, check=False, playbook=PLAYBOOK):
+    cmd = [str(VENV_BIN / "ansible-playbook"), str(playbook), "-i", str(INVENTORY), "-e", f"aws_endpoint_url={moto}"]
     if extra_vars:
         cmd += ["-e", json.dumps(extra_vars)]
+    if check:
+        cmd += ["--check", "--diff"]
     return cmd
 
 
-def run_playbook(moto, env, label, extra_vars=None):
+def run_playbook(moto, env, label, extra_vars=None, check=False, playbook=PLAYBOOK):
     start = time.monotonic()
-    proc = subprocess.run(_cmd(moto, extra_vars), env=env, cwd=REPO, capture_output=True, text=True, timeout=600, check=False)
+    proc = subprocess.run(
+        _cmd(moto, extra_vars, check, playbook), env=env, cwd=REPO, capture_output=True, text=True, timeout=600, check=False
+    )
     TIMINGS[label] = time.monotonic() - start
     return proc
 
@@ -162,6 +173,11 @@ BAD_INPUTS = {
     "not_a_cidr": ({"aws_instance_allowed_cidrs": ["192.0.2.0/33"]}, "aws_instance_allowed_cidrs"),
     "retention_zero": ({"aws_instance_snapshot_retention_count": 0}, "aws_instance_snapshot_retention_count"),
     "time_malformed": ({"aws_instance_snapshot_time_utc": "3am"}, "aws_instance_snapshot_time_utc"),
+    "cidrs_as_string": ({"aws_instance_allowed_cidrs": "10.40.0.0/16"}, "aws_instance_allowed_cidrs must be a list of CIDRs"),
+    "home_volume_too_small": (
+        {"aws_instance_data_volumes": [{"name": "home", "device_name": "/dev/sdf", "size": 100, "mount_point": "/home"}]},
+        "aws_instance_data_volumes",
+    ),
 }
 
 
@@ -195,10 +211,24 @@ def test_bad_input_created_nothing(bad_runs, aws):
     assert resources_created(aws) == {}
 
 
-# --- 2. provision twice -------------------------------------------------------------------------
+# --- 2. check mode on a new site, then provision twice -------------------------------------------
 
 @pytest.fixture(scope="module")
-def provisioned(moto, env, bad_runs):
+def check_new_site(moto, env, bad_runs):
+    return run_playbook(moto, env, "check_new_site", check=True)
+
+
+def test_check_mode_on_a_new_site_reports_and_creates_nothing(check_new_site, aws):
+    proc = check_new_site
+    assert proc.returncode == 0, proc.stdout[-5000:] + proc.stderr[-3000:]
+    assert recap(proc)["changed"] > 0
+    assert f"would launch {NAME} (m5.xlarge" in proc.stdout
+    assert f"would create bucket {BUCKET}" in proc.stdout
+    assert resources_created(aws) == {}
+
+
+@pytest.fixture(scope="module")
+def provisioned(moto, env, check_new_site):
     first = run_playbook(moto, env, "first_run")
     assert first.returncode == 0, first.stdout[-5000:] + first.stderr[-3000:]
     second = run_playbook(moto, env, "second_run")
@@ -238,6 +268,19 @@ def test_instance_type_imdsv2_ebs_optimised_protected(instance, aws):
     assert tags["ipacs_instance"] == VARS["aws_instance_ipacs_name"]
     assert tags["environment"] == VARS["aws_instance_environment"]
     assert tags["backup_policy"] == f"{NAME}-daily"
+
+
+def data_volumes(aws, instance_id):
+    """{device name: volume} of the instance's volumes other than the root."""
+    ec2 = aws("ec2")
+    inst = ec2.describe_instances(InstanceIds=[instance_id])["Reservations"][0]["Instances"][0]
+    ids = {m["DeviceName"]: m["Ebs"]["VolumeId"] for m in inst["BlockDeviceMappings"] if m["DeviceName"] != inst["RootDeviceName"]}
+    volumes = {v["VolumeId"]: v for v in ec2.describe_volumes(VolumeIds=list(ids.values()))["Volumes"]}
+    return {device: volumes[vid] for device, vid in ids.items()}
+
+
+def tags_of(resource):
+    return {t["Key"]: t["Value"] for t in resource.get("Tags", [])}
 
 
 def test_root_and_data_volumes_encrypted_gp3(instance, aws):
@@ -343,28 +386,119 @@ def test_inventory_plugin_lists_the_instance_in_its_groups(provisioned, instance
     assert hostvars["ipacs_instance"] == VARS["aws_instance_ipacs_name"]
 
 
-# --- 4./5. type change on request only; the DLM engine as far as moto goes ----------------------
+# --- 4. check mode on the converged account, then on drift made by hand ---------------------------
 
-def test_type_change_needs_allow_resize(instance, moto, env):
-    refused = run_playbook(moto, env, "resize_refused", {"aws_instance_type": "m5.2xlarge"})
+def test_check_mode_on_the_converged_account_changes_nothing(provisioned, moto, env):
+    # backup engine: amazon.aws backup_plan alone would report changed here (tags in check mode)
+    proc = run_playbook(moto, env, "check_converged", check=True)
+    assert proc.returncode == 0, proc.stdout[-5000:]
+    assert recap(proc)["changed"] == 0, proc.stdout[-5000:]
+    assert f"bucket {BUCKET} matches" in proc.stdout
+
+
+@pytest.fixture(scope="module")
+def drifted(instance, aws):
+    home = data_volumes(aws, instance["InstanceId"])["/dev/sdf"]
+    aws("ec2").create_tags(Resources=[home["VolumeId"]], Tags=[{"Key": "backup_policy", "Value": "none"}])
+    aws("s3").put_bucket_versioning(Bucket=BUCKET, VersioningConfiguration={"Status": "Suspended"})
+    return home["VolumeId"]
+
+
+def test_check_mode_reports_drift_and_fixes_nothing(drifted, instance, moto, env, aws):
+    proc = run_playbook(moto, env, "check_drift", {"aws_instance_snapshot_retention_count": 10}, check=True)
+    assert proc.returncode == 0, proc.stdout[-5000:]
+    # the volume tag, the plan's retention and the bucket's versioning
+    assert recap(proc)["changed"] == 3, proc.stdout[-6000:]
+    assert f"would change versioning of bucket {BUCKET}" in proc.stdout
+    assert f"tag data volume 'home' (/dev/sdf, {drifted}): backup_policy" in proc.stdout
+    assert tags_of(data_volumes(aws, instance["InstanceId"])["/dev/sdf"])["backup_policy"] == "none"
+    assert aws("s3").get_bucket_versioning(Bucket=BUCKET)["Status"] == "Suspended"
+
+
+# --- 5. data volumes follow the declaration ------------------------------------------------------
+
+HOME_600 = {"name": "home", "device_name": "/dev/sdf", "size": 600, "mount_point": "/home", "label": "home"}
+DB_100 = {"name": "db", "device_name": "/dev/sdg", "size": 100, "mount_point": "/var/lib/mysql", "fs_type": "ext4"}
+IMAGES_200 = {
+    "name": "images", "device_name": "/dev/sdh", "size": 200, "volume_type": "gp3", "throughput": 250,
+    "mount_point": "/var/lib/dicom-server", "mount_options": ["defaults", "noatime"],
+}
+
+
+@pytest.fixture(scope="module")
+def grown(drifted, instance, moto, env):
+    proc = run_playbook(moto, env, "grow_and_add", {"aws_instance_data_volumes": [HOME_600, DB_100]})
+    assert proc.returncode == 0, proc.stdout[-5000:] + proc.stderr[-3000:]
+    return proc
+
+
+def test_grow_keeps_the_volume_and_adds_the_second_one(grown, drifted, instance, aws):
+    volumes = data_volumes(aws, instance["InstanceId"])
+    assert sorted(volumes) == ["/dev/sdf", "/dev/sdg"]
+    assert volumes["/dev/sdf"]["VolumeId"] == drifted
+    assert volumes["/dev/sdf"]["Size"] == 600
+    db = volumes["/dev/sdg"]
+    assert (db["Size"], db["VolumeType"], db["Encrypted"]) == (100, "gp3", True)
+    assert db["AvailabilityZone"] == instance["Placement"]["AvailabilityZone"]
+    assert tags_of(db)["backup_policy"] == f"{NAME}-daily"
+    inst = aws("ec2").describe_instances(InstanceIds=[instance["InstanceId"]])["Reservations"][0]["Instances"][0]
+    # kept when the instance is terminated (decommission relies on it)
+    assert {m["DeviceName"]: m["Ebs"]["DeleteOnTermination"] for m in inst["BlockDeviceMappings"]}["/dev/sdg"] is False
+
+
+def test_the_run_restored_the_drift(grown, drifted, instance, aws):
+    assert tags_of(data_volumes(aws, instance["InstanceId"])["/dev/sdf"])["backup_policy"] == f"{NAME}-daily"
+    assert aws("s3").get_bucket_versioning(Bucket=BUCKET)["Status"] == "Enabled"
+
+
+def test_shrink_is_refused_before_any_change(grown, drifted, instance, moto, env, aws):
+    proc = run_playbook(moto, env, "shrink_refused", {"aws_instance_data_volumes": [dict(HOME_600, size=550), DB_100]})
+    assert proc.returncode != 0
+    assert f"data volume 'home' (/dev/sdf, {drifted}) is 600 GiB but declared 550 GiB" in proc.stdout, proc.stdout[-3000:]
+    assert recap(proc)["changed"] == 0, proc.stdout[-5000:]
+    assert data_volumes(aws, instance["InstanceId"])["/dev/sdf"]["Size"] == 600
+
+
+# --- 6. type change on request only; the DLM engine as far as moto goes -------------------------
+
+def test_type_change_needs_allow_resize(instance, grown, moto, env):
+    refused = run_playbook(
+        moto, env, "resize_refused", {"aws_instance_type": "m5.2xlarge", "aws_instance_data_volumes": [HOME_600, DB_100]}
+    )
     assert refused.returncode != 0
     assert "aws_instance_allow_resize" in refused.stdout, refused.stdout[-3000:]
     assert recap(refused)["changed"] == 0
 
 
-def test_resize_keeps_instance_and_volumes_then_dlm_engine_reaches_dlm(instance, moto, env, aws):
-    # One run for two checks (a full run is the expensive part of this file): the resize happens in
-    # tasks/instance.yml, then the DLM engine creates its role and calls DLM, which moto cannot serve.
-    volumes_before = sorted(m["Ebs"]["VolumeId"] for m in instance["BlockDeviceMappings"])
+@pytest.fixture(scope="module")
+def resized(instance, grown, moto, env, aws):
+    # One run for three checks (a full run is the expensive part of this file): the resize happens in
+    # tasks/instance.yml, a third data volume is added, then the DLM engine creates its role and calls
+    # DLM, which moto cannot serve.
+    before = aws("ec2").describe_instances(InstanceIds=[instance["InstanceId"]])["Reservations"][0]["Instances"][0]
+    volumes_before = sorted(m["Ebs"]["VolumeId"] for m in before["BlockDeviceMappings"])
     proc = run_playbook(
-        moto, env, "resize_and_dlm",
-        {"aws_instance_type": "m5.2xlarge", "aws_instance_allow_resize": True, "aws_snapshot_engine": "dlm"},
+        moto, env, "resize_third_volume_dlm",
+        {"aws_instance_type": "m5.2xlarge", "aws_instance_allow_resize": True, "aws_snapshot_engine": "dlm",
+         "aws_instance_data_volumes": [HOME_600, DB_100, IMAGES_200]},
     )
+    return proc, volumes_before
+
+
+def test_three_data_volumes(resized, instance, aws):
+    volumes = data_volumes(aws, instance["InstanceId"])
+    assert sorted(volumes) == ["/dev/sdf", "/dev/sdg", "/dev/sdh"]
+    images = volumes["/dev/sdh"]
+    assert (images["Size"], images["VolumeType"], images["Throughput"]) == (200, "gp3", 250)
+
+
+def test_resize_keeps_instance_and_volumes_then_dlm_engine_reaches_dlm(resized, instance, aws):
+    proc, volumes_before = resized
     ec2 = aws("ec2")
     after = ec2.describe_instances(InstanceIds=[instance["InstanceId"]])["Reservations"][0]["Instances"][0]
     assert after["InstanceType"] == "m5.2xlarge"
     assert after["State"]["Name"] == "running"
-    assert sorted(m["Ebs"]["VolumeId"] for m in after["BlockDeviceMappings"]) == volumes_before
+    assert set(volumes_before) <= {m["Ebs"]["VolumeId"] for m in after["BlockDeviceMappings"]}
     running = ec2.describe_instances(Filters=[{"Name": "instance-state-name", "Values": ["running", "pending"]}])
     assert sum(len(r["Instances"]) for r in running["Reservations"]) == 1
 
@@ -381,3 +515,80 @@ def test_resize_keeps_instance_and_volumes_then_dlm_engine_reaches_dlm(instance,
     assert trust["Statement"][0]["Principal"] == {"Service": "dlm.amazonaws.com"}
     attached = [p["PolicyArn"] for p in iam.list_attached_role_policies(RoleName=f"{NAME}-dlm")["AttachedPolicies"]]
     assert attached == ["arn:aws:iam::aws:policy/service-role/AWSDataLifecycleManagerServiceRole"]
+
+
+# --- 7. decommission: refused unless named, keeps the data, purges only when confirmed ----------
+
+DECOMMISSION = REPO / "playbooks" / "aws_decommission.yml"
+
+
+@pytest.fixture(scope="module")
+def snapshot_id(resized, instance, aws):
+    # what a DLM run would have left: a snapshot carrying the volume's tags
+    home = data_volumes(aws, instance["InstanceId"])["/dev/sdf"]
+    snap = aws("ec2").create_snapshot(
+        VolumeId=home["VolumeId"],
+        TagSpecifications=[{"ResourceType": "snapshot", "Tags": [{"Key": "backup_policy", "Value": f"{NAME}-daily"}]}],
+    )
+    return snap["SnapshotId"]
+
+
+def test_decommission_refused_unless_named_and_confirmed(snapshot_id, instance, moto, env, aws):
+    cases = {
+        "unnamed": ({}, "aws_decommission_instance must name the instance"),
+        "other_name": ({"aws_decommission_instance": "ipacs-other"}, "aws_decommission_instance must name the instance"),
+        "purge_unconfirmed": (
+            {"aws_decommission_instance": NAME, "aws_instance_purge_data": True, "aws_decommission_confirm": "yes"},
+            "needs aws_decommission_confirm",
+        ),
+    }
+    start = time.monotonic()
+    procs = {
+        case: subprocess.Popen(_cmd(moto, extra, playbook=DECOMMISSION), env=env, cwd=REPO,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        for case, (extra, _message) in cases.items()
+    }
+    for case, proc in procs.items():
+        output = proc.communicate(timeout=300)[0]
+        assert proc.returncode != 0, (case, output[-2000:])
+        assert cases[case][1] in output, (case, output[-2000:])
+    TIMINGS["decommission_refused_concurrent"] = time.monotonic() - start
+    state = aws("ec2").describe_instances(InstanceIds=[instance["InstanceId"]])["Reservations"][0]["Instances"][0]["State"]
+    assert state["Name"] == "running"
+
+
+@pytest.fixture(scope="module")
+def decommissioned(snapshot_id, instance, moto, env, aws):
+    kept_ids = sorted(v["VolumeId"] for v in data_volumes(aws, instance["InstanceId"]).values())
+    proc = run_playbook(moto, env, "decommission_keep", {"aws_decommission_instance": NAME}, playbook=DECOMMISSION)
+    assert proc.returncode == 0, proc.stdout[-5000:] + proc.stderr[-3000:]
+    return proc, kept_ids
+
+
+def test_decommission_terminates_and_keeps_the_data(decommissioned, snapshot_id, instance, aws):
+    proc, kept_ids = decommissioned
+    ec2 = aws("ec2")
+    state = ec2.describe_instances(InstanceIds=[instance["InstanceId"]])["Reservations"][0]["Instances"][0]["State"]
+    assert state["Name"] == "terminated"
+    remaining = sorted(v["VolumeId"] for v in ec2.describe_volumes(VolumeIds=kept_ids)["Volumes"])
+    assert remaining == kept_ids
+    assert ec2.describe_snapshots(SnapshotIds=[snapshot_id])["Snapshots"]
+    assert aws("s3").head_bucket(Bucket=BUCKET)
+    assert "Kept data volumes" in proc.stdout
+    assert all(volume_id in proc.stdout for volume_id in kept_ids), proc.stdout[-3000:]
+    assert "1 snapshot(s)" in proc.stdout
+
+
+def test_decommission_purge_when_confirmed(decommissioned, snapshot_id, moto, env, aws):
+    _proc, kept_ids = decommissioned
+    proc = run_playbook(
+        moto, env, "decommission_purge",
+        {"aws_decommission_instance": NAME, "aws_instance_purge_data": True, "aws_decommission_confirm": NAME},
+        playbook=DECOMMISSION,
+    )
+    assert proc.returncode == 0, proc.stdout[-5000:] + proc.stderr[-3000:]
+    ec2 = aws("ec2")
+    assert not [v for v in ec2.describe_volumes()["Volumes"] if v["VolumeId"] in kept_ids]
+    assert not [s for s in ec2.describe_snapshots(OwnerIds=["self"])["Snapshots"] if s["SnapshotId"] == snapshot_id]
+    assert BUCKET not in [b["Name"] for b in aws("s3").list_buckets().get("Buckets", [])]
+    assert "Purged data volumes" in proc.stdout
