@@ -80,10 +80,10 @@ def test_backup_destroy_restore_round_trip(host):
              f": > {INSTANCE}/config/empty && echo 'port=104' > {INSTANCE}/config/ipacs.conf && "
              f"chmod 0640 {INSTANCE}/config/ipacs.conf && chown -R ipacs:ipacs {INSTANCE} && "
              f"echo skip > {INSTANCE}/webdisk/upload.part")
-    sql(host, "CREATE TABLE public_pacs.study (id INT PRIMARY KEY AUTO_INCREMENT, uid VARCHAR(64), name VARCHAR(64) "
+    sql(host, "USE public_pacs; CREATE OR REPLACE TABLE public_pacs.study (id INT PRIMARY KEY AUTO_INCREMENT, uid VARCHAR(64), name VARCHAR(64) "
               "CHARACTER SET utf8mb4) ENGINE=InnoDB; "
-              "CREATE TABLE public_pacs.series (id INT PRIMARY KEY AUTO_INCREMENT, study INT, n INT); "
-              "CREATE TABLE public_view.viewer_log (id BIGINT PRIMARY KEY AUTO_INCREMENT, msg TEXT); "
+              "CREATE OR REPLACE TABLE public_pacs.series (id INT PRIMARY KEY AUTO_INCREMENT, study INT, n INT); "
+              "CREATE OR REPLACE TABLE public_view.viewer_log (id BIGINT PRIMARY KEY AUTO_INCREMENT, msg TEXT); "
               "INSERT INTO public_pacs.study (uid, name) SELECT CONCAT('1.2.840.', seq), CONCAT('Müller^', seq) "
               "FROM seq_1_to_500; "
               "INSERT INTO public_pacs.series (study, n) SELECT seq % 500 + 1, seq FROM seq_1_to_2000; "
@@ -120,6 +120,7 @@ def test_restore_to_alternate_path_leaves_live_data_alone(host):
     live_files, live_sums = file_list(host), checksums(host)
     writer_since = sh(host, "systemctl show -p ActiveEnterTimestampMonotonic pacs-writer.service")
 
+    sh(host, "rm -rf /srv/inspect")
     result, output = playbook(RESTORE, "-e", "restore_target=/srv/inspect")
     assert result.returncode == 0, output[-4000:]
     assert host.file(f"/srv/inspect{INSTANCE}/config/ipacs.conf").content_string == "port=104\n"

@@ -49,7 +49,10 @@ def restic(config, repo, *args):
     env.pop('RESTIC_PASSWORD', None)
     if repo.get('env_file'):
         env.update(read_env_file(repo['env_file']))
-    proc = subprocess.run([config['restic'], *args], env=env, stdout=subprocess.PIPE,
+    # A local repository is as fast as a cache; a cache also kept a damaged index after the repository
+    # was repaired (restic 0.14). Remote repositories keep the cache (RESTIC_CACHE_DIR of the unit).
+    cache = ['--no-cache'] if repo['repository'].startswith('/') else []
+    proc = subprocess.run([config['restic'], *cache, *args], env=env, stdout=subprocess.PIPE,
                           stderr=subprocess.PIPE, text=True, check=False)
     sys.stderr.write(proc.stderr)
     return proc
