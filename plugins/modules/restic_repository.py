@@ -37,7 +37,7 @@ options:
       - Omit it on AWS hosts, where restic takes the instance role's credentials.
     type: path
   environment:
-    description: Further environment variables for restic (for example C(AWS_DEFAULT_REGION)).
+    description: Further environment variables for restic (for example C(AWS_DEFAULT_REGION)); never logged.
     type: dict
     default: {}
   state:
@@ -211,7 +211,7 @@ def main():
             repository=dict(type='str', required=True),
             password_file=dict(type='path', required=True, no_log=False),
             environment_file=dict(type='path'),
-            environment=dict(type='dict', default={}),
+            environment=dict(type='dict', default={}, no_log=True),
             state=dict(type='str', choices=['present', 'inspected'], default='inspected'),
             snapshot=dict(type='str'),
             check=dict(type='bool', default=False),

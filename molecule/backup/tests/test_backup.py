@@ -68,8 +68,14 @@ def test_secrets_are_root_only(host):
     assert "RandomizedDelaySec=1h" in host.file("/etc/systemd/system/pacsops-backup.timer").content_string
 
 
-def test_check_mode_clean():
-    pacsops_testlib.assert_check_mode_clean()
+def test_check_mode_clean_and_silent_about_the_password():
+    """assert_check_mode_clean, with -v, whose output must not hold the password either."""
+    result = pacsops_testlib.run_playbook("converge.yml", "-v", check=True)
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output[-4000:]
+    hosts = pacsops_testlib.recap(result.stdout)
+    assert hosts and not any(r["changed"] for r in hosts.values()), output[-4000:]
+    assert PASSWORD not in output
 
 
 def test_backup_destroy_restore_round_trip(host):

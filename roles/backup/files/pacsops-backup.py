@@ -1,4 +1,3 @@
-#!/usr/bin/python3
 # Managed by Ansible (pacsops.server.backup); local changes are overwritten.
 """pacsops-backup backup|forget|check, or pacsops-backup restic REPOSITORY ARGS...: what the backup units run.
 
