@@ -31,6 +31,8 @@ if [ ! -x "$venv/bin/ansible-playbook" ]; then
   sed -i "s|$venv.tmp|$venv|g" "$venv/bin/activate" "$venv/pyvenv.cfg"
 fi
 ln -sfn "$venv" .venv
+# restic on the controller: the S3 backup integration test (tests/integration/test_backup_s3.py) runs it.
+command -v restic >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq restic >/dev/null; }
 
 # 2. The collection, where ansible.cfg's collections_path points.
 mkdir -p .cache/collections/ansible_collections/pacsops

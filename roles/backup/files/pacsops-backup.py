@@ -1,0 +1,219 @@
+# Managed by Ansible (pacsops.server.backup); local changes are overwritten.
+"""pacsops-backup backup|forget|check, or pacsops-backup restic REPOSITORY ARGS...: what the backup units run.
+
+backup: starts the MariaDB dump unit (a consistent dump first), records which dump files this run
+        wrote and every table's row count in a manifest, backs the configured paths up to every
+        repository with restic, then applies the retention policy (forget --prune).
+forget: applies the retention policy only.
+check:  restic check on every repository.
+restic: runs restic on the named repository (local, s3) with its settings, for restore.yml and operators.
+
+Settings come from /etc/pacsops/backup/config.json (written by the role). The result of each action
+is written to the status file as JSON ({"backup": {...}, "check": {...}}) that monitoring and the
+readiness report read. Any failure exits non-zero, so the systemd unit ends "failed".
+The repository password stays in its file (RESTIC_PASSWORD_FILE); it is never printed.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+CONFIG = os.environ.get('PACSOPS_BACKUP_CONFIG', '/etc/pacsops/backup/config.json')
+
+
+def now():
+    return datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0).isoformat()
+
+
+def read_env_file(path):
+    env = {}
+    with open(path) as handle:
+        for line in handle:
+            line = line.strip()
+            if line and not line.startswith('#') and '=' in line:
+                key, value = line.split('=', 1)
+                env[key.strip()] = value.strip()
+    return env
+
+
+def restic(config, repo, *args):
+    """Runs restic on one repository; returns the finished process (stdout captured, stderr passed on)."""
+    env = dict(os.environ, RESTIC_REPOSITORY=repo['repository'], RESTIC_PASSWORD_FILE=config['password_file'])
+    env.pop('RESTIC_PASSWORD', None)
+    if repo.get('env_file'):
+        env.update(read_env_file(repo['env_file']))
+    # A local repository is as fast as a cache; a cache also kept a damaged index after the repository
+    # was repaired (restic 0.14). Remote repositories keep the cache (RESTIC_CACHE_DIR of the unit).
+    cache = ['--no-cache'] if repo['repository'].startswith('/') else []
+    proc = subprocess.run([config['restic'], *cache, *args], env=env, stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, text=True, check=False)
+    sys.stderr.write(proc.stderr)
+    return proc
+
+
+def error_of(proc):
+    lines = [line for line in proc.stderr.splitlines() if line.strip()]
+    return '; '.join(lines[-3:]) or 'restic exited %d' % proc.returncode
+
+
+def dump_databases(config, started):
+    """Runs the dump unit; returns the manifest of this run's dump files and row counts."""
+    unit = config.get('dump_unit')
+    if not unit:
+        return {'databases': {}}
+    proc = subprocess.run(['systemctl', 'start', unit], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                          text=True, check=False)
+    if proc.returncode != 0:
+        raise RuntimeError('dump unit %s failed: %s' % (unit, proc.stdout.strip()))
+    databases = {}
+    for name in sorted(os.listdir(config['dump_dir'])):
+        path = os.path.join(config['dump_dir'], name)
+        # the mariadb role names its dumps <database>_<YYYYmmddTHHMMSS>.sql.gz
+        if not name.endswith('.sql.gz') or os.path.getmtime(path) < started:
+            continue
+        database = name[:-len('.sql.gz')].rsplit('_', 1)[0]
+        databases[database] = {'file': path, 'tables': []}
+    if databases:
+        count_rows(config, databases)
+    return {'databases': databases}
+
+
+def count_rows(config, databases):
+    """Row counts per table, right after the dump (quiet nightly window), for the restore's verification."""
+    import pymysql  # python3-pymysql, installed by the mariadb role
+    connection = pymysql.connect(unix_socket=config['mariadb_socket'], user='root')
+    try:
+        with connection.cursor() as cursor:
+            for database, entry in databases.items():
+                cursor.execute("SELECT table_name FROM information_schema.tables "
+                               "WHERE table_schema = %s AND table_type = 'BASE TABLE'", (database,))
+                for (table,) in cursor.fetchall():
+                    cursor.execute('SELECT COUNT(*) FROM `%s`.`%s`' % (database.replace('`', '``'), table.replace('`', '``')))
+                    entry['tables'].append({'name': table, 'rows': cursor.fetchone()[0]})
+    finally:
+        connection.close()
+
+
+def write_json(path, data):
+    os.makedirs(os.path.dirname(path), mode=0o750, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path))
+    with os.fdopen(fd, 'w') as handle:
+        json.dump(data, handle, indent=2, sort_keys=True)
+        handle.write('\n')
+    os.chmod(tmp, 0o640)
+    os.replace(tmp, path)
+
+
+def forget(config, repo):
+    keep = ['--keep-%s=%d' % (period, int(count)) for period, count in sorted(config['keep'].items()) if int(count) > 0]
+    proc = restic(config, repo, 'forget', '--group-by', 'host', '--prune', *keep)
+    if proc.returncode != 0:
+        raise RuntimeError('forget: ' + error_of(proc))
+
+
+def backup(config, repo):
+    paths = [path for path in config['paths'] if os.path.exists(path)]
+    args = ['backup', '--json', '--host', config['host'], '--tag', 'pacsops']
+    for pattern in config['excludes']:
+        args += ['--exclude', pattern]
+    proc = restic(config, repo, *args, *paths)
+    summary = {}
+    for line in proc.stdout.splitlines():
+        try:
+            message = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(message, dict) and message.get('message_type') == 'summary':
+            summary = message
+    # 3 = some files could not be read: the snapshot exists but is incomplete, which is a failure here.
+    if proc.returncode != 0 or not summary.get('snapshot_id'):
+        raise RuntimeError('backup: ' + error_of(proc))
+    return summary
+
+
+def run_backup(config, result):
+    started = time.time()
+    try:
+        manifest = dump_databases(config, started - 1)
+    except Exception as error:  # the dump, or the row count, failed: no backup without a consistent dump
+        result['error'] = str(error)
+        return False
+    manifest.update(created=now(), host=config['host'])
+    write_json(config['manifest'], manifest)
+    result['databases'] = sorted(manifest['databases'])
+    result['missing_paths'] = [path for path in config['paths'] if not os.path.exists(path)]
+    ok = True
+    for repo in config['repositories']:
+        entry = result['repositories'].setdefault(repo['name'], {})
+        try:
+            summary = backup(config, repo)
+            entry.update(ok=True, snapshot_id=summary['snapshot_id'], files=summary.get('total_files_processed'),
+                         bytes=summary.get('total_bytes_processed'), added=summary.get('data_added'))
+            forget(config, repo)
+        except RuntimeError as error:
+            entry.update(ok=False, error=str(error))
+            ok = False
+    return ok
+
+
+def run_each(config, result, action):
+    ok = True
+    for repo in config['repositories']:
+        entry = result['repositories'].setdefault(repo['name'], {})
+        try:
+            if action == 'forget':
+                forget(config, repo)
+            else:
+                proc = restic(config, repo, 'check')
+                if proc.returncode != 0:
+                    raise RuntimeError('check: ' + error_of(proc))
+            entry['ok'] = True
+        except RuntimeError as error:
+            entry.update(ok=False, error=str(error))
+            ok = False
+    return ok
+
+
+def exec_restic(config, name, args):
+    repos = [repo for repo in config['repositories'] if repo['name'] == name]
+    if not repos:
+        sys.stderr.write('no repository %r; configured: %s\n' % (name, ', '.join(r['name'] for r in config['repositories'])))
+        return 2
+    proc = restic(config, repos[0], *args)
+    sys.stdout.write(proc.stdout)
+    return proc.returncode
+
+
+def main(argv):
+    with open(CONFIG) as handle:
+        config = json.load(handle)
+    if len(argv) >= 3 and argv[1] == 'restic':
+        return exec_restic(config, argv[2], argv[3:])
+    if len(argv) != 2 or argv[1] not in ('backup', 'forget', 'check'):
+        sys.stderr.write('usage: pacsops-backup backup|forget|check | pacsops-backup restic REPOSITORY ARGS...\n')
+        return 2
+    action = argv[1]
+    result = {'started': now(), 'repositories': {}}
+    ok = run_backup(config, result) if action == 'backup' else run_each(config, result, action)
+    result.update(ok=ok, finished=now())
+    try:
+        with open(config['status_file']) as handle:
+            status = json.load(handle)
+    except (OSError, ValueError):
+        status = {}
+    previous = status.get(action, {})
+    result['last_success'] = result['finished'] if ok else previous.get('last_success')
+    status[action] = result
+    write_json(config['status_file'], status)
+    print(json.dumps({action: result}, sort_keys=True))
+    return 0 if ok else 1
+
+
+if __name__ == '__main__':
+    sys.exit(main(sys.argv))
