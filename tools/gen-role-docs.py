@@ -267,8 +267,11 @@ def main():
     args = parser.parse_args()
 
     errors, stale = [], []
-    for role_dir in sorted(p.parent.parent for p in (ROOT / "roles").glob("*/meta/argument_specs.yml")):
+    for role_dir in sorted(p for p in (ROOT / "roles").iterdir() if p.is_dir()):
         role = role_dir.name
+        if not (role_dir / "meta" / "argument_specs.yml").exists():
+            errors.append(f"roles/{role}: no meta/argument_specs.yml (every role declares its inputs there)")
+            continue
         try:
             specs, options, defaults = load_role(role_dir)
             errors += check_role(role, options, defaults)

@@ -18,11 +18,14 @@ from ansible.plugins.action import ActionBase
 AMAZON_AWS_GROUP = "group/amazon.aws.aws"
 
 
-def amazon_aws_group_defaults(module_defaults):
-    """The merged group/amazon.aws.aws entries of a task's module_defaults (a list of dicts, outermost first)."""
+def amazon_aws_group_defaults(module_defaults, resolve):
+    """The merged group/amazon.aws.aws entries of a task's module_defaults (a list of dicts, outermost
+    first). An entry may be a template that gives the dict ("{{ connection }}"): resolve() templates it."""
     merged = {}
     for defaults in module_defaults or []:
-        merged.update(defaults.get(AMAZON_AWS_GROUP) or {})
+        entry = defaults.get(AMAZON_AWS_GROUP)
+        if entry:
+            merged.update(resolve(entry) or {})
     return merged
 
 
@@ -36,7 +39,7 @@ def with_group_defaults(task_args, group_defaults):
 class ActionModule(ActionBase):
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
-        group_defaults = self._templar.template(amazon_aws_group_defaults(self._task.module_defaults))
+        group_defaults = amazon_aws_group_defaults(self._task.module_defaults, self._templar.template)
         args = with_group_defaults(self._task.args, group_defaults)
         result.update(self._execute_module(
             module_name="pacsops.server.ebs_snapshot_policy", module_args=args, task_vars=task_vars))

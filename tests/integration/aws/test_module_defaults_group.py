@@ -2,7 +2,8 @@
 
 A fake DLM endpoint on 127.0.0.1 answers GetLifecyclePolicies with no policy and records, for every
 request, the region of its SigV4 signature. One ansible-playbook run, three plays in check mode:
-  1. module_defaults group/amazon.aws.aws {region: eu-west-3, endpoint_url: <fake>}
+  1. module_defaults group/amazon.aws.aws "{{ connection }}" (a template, as roles/aws_instance
+     does), connection = {region: eu-west-3, endpoint_url: <fake>}
   2. module_defaults group/pacsops.server.aws {region: ap-south-1, endpoint_url: <fake>}
   3. group/amazon.aws.aws with region us-west-2, the task itself says region ca-central-1 (task wins)
 Each play's module call must reach the fake endpoint (endpoint_url came from the group) signed for
@@ -31,10 +32,12 @@ PLAY = """
 - name: {name}
   hosts: localhost
   gather_facts: false
-  module_defaults:
-    {group}:
+  vars:
+    connection:
       region: {region}
       endpoint_url: {endpoint}
+  module_defaults:
+    {group}: {defaults}
   tasks:
     - name: Would create the policy
       pacsops.server.ebs_snapshot_policy:
@@ -81,11 +84,11 @@ def fake_dlm():
 def test_module_defaults_groups_reach_ebs_snapshot_policy(fake_dlm, tmp_path):
     plays = [
         PLAY.format(name="amazon.aws group", group="group/amazon.aws.aws", region="eu-west-3",
-                    endpoint=fake_dlm, task_region=""),
+                    endpoint=fake_dlm, task_region="", defaults='"{{ connection }}"'),
         PLAY.format(name="pacsops.server group", group="group/pacsops.server.aws", region="ap-south-1",
-                    endpoint=fake_dlm, task_region=""),
+                    endpoint=fake_dlm, task_region="", defaults="{region: ap-south-1, endpoint_url: " + fake_dlm + "}"),
         PLAY.format(name="task wins over the group", group="group/amazon.aws.aws", region="us-west-2",
-                    endpoint=fake_dlm, task_region="region: ca-central-1"),
+                    endpoint=fake_dlm, task_region="region: ca-central-1", defaults='"{{ connection }}"'),
     ]
     playbook = tmp_path / "playbook.yml"
     playbook.write_text("---" + "".join(plays))
