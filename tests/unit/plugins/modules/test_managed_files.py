@@ -154,3 +154,24 @@ def test_main_check_then_apply_then_rerun(in_tmp, capsys):
 def test_main_refuses_unrendered_src(in_tmp, capsys):
     result = run_main(capsys, {'files': [{'path': '/etc/a', 'src': 'a.j2'}]})
     assert 'action plugin' in result['msg']
+
+
+@pytest.mark.parametrize('known, matches', [
+    ({'exists': True, 'type': 'file', 'mode': '0644', 'owner': 'root', 'group': 'root',
+      'checksum': '8e8b6a8f3c1ef5e3d1a9b6f7fd5d4b5b3e2d1c0a'}, False),  # other content
+    (None, False),
+    ({'exists': False}, False),
+])
+def test_known_to_match_needs_everything_equal(known, matches):
+    assert managed_files.known_to_match(desired(owner='root', group='root'), known) is matches
+
+
+def test_known_to_match_compares_content_mode_and_owner():
+    import hashlib
+    known = {'exists': True, 'type': 'file', 'mode': '0644', 'owner': 'root', 'group': 'root',
+             'checksum': hashlib.sha1(b'key = 1\n').hexdigest()}
+    assert managed_files.known_to_match(desired(owner='root', group='root'), known) is True
+    assert managed_files.known_to_match(desired(owner='root', group='root', mode='600'), known) is False
+    assert managed_files.known_to_match(desired(owner='ipacs', group='root'), known) is False
+    assert managed_files.known_to_match({'path': '/etc/app.conf', 'state': 'absent'}, known) is False
+    assert managed_files.known_to_match({'path': '/etc/app.conf', 'state': 'absent'}, {'exists': False}) is True
