@@ -16,7 +16,7 @@ description:
     publishes as C(/dev/disk/by-id/nvme-Amazon_Elastic_Block_Store_vol...) on Nitro instances, or
     C(/sys/block/nvme*/device/serial)), by an explicit O(volumes[].device), or by the attachment's
     device name (C(/dev/sdf) or Xen's C(/dev/xvdf)).
-  - Creates a file system B(only on a blank device): no partition (C(lsblk -J)) and no signature of
+  - Creates a file system B(only on a blank device), one with no partition (C(lsblk -J)) and no signature of
     any kind (C(wipefs --no-act --json)), probed again right before C(mkfs). A device holding
     anything else is refused, naming the volume; an existing xfs or ext4 file system is always kept.
   - When the new file system is mounted over a directory that already holds files (C(/home) with
