@@ -62,7 +62,8 @@ def moto(tmp_path_factory):
     with log.open("w") as out:
         proc = subprocess.Popen([sys.executable, str(HERE / "moto_aws.py"), str(port)], stdout=out, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
+    # moto imports every backend: slow on a loaded machine
+    deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         try:
             socket.create_connection(("127.0.0.1", port), timeout=1).close()
