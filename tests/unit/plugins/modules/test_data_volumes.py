@@ -10,7 +10,6 @@ commands ran: above all, that mkfs runs only on a blank device.
 from __future__ import annotations
 
 import json
-import os
 import struct
 import sys
 from pathlib import Path
@@ -258,7 +257,10 @@ def host(tmp_path, monkeypatch):
     monkeypatch.setattr(basic.AnsibleModule, "fail_json", fail_json)
 
     def install(fake):
-        monkeypatch.setattr(basic.AnsibleModule, "run_command", lambda self, cmd, **kw: fake(self, cmd, **kw))
+        def run_command(self, cmd, **kwargs):
+            return fake(self, cmd, **kwargs)
+
+        monkeypatch.setattr(basic.AnsibleModule, "run_command", run_command)
         return fake
 
     return install
