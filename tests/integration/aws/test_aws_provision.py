@@ -293,7 +293,7 @@ def test_root_and_data_volumes_encrypted_gp3(instance, aws):
     }
     data = volumes[mappings["/dev/sdf"]["VolumeId"]]
     root = volumes[mappings[instance["RootDeviceName"]]["VolumeId"]]
-    assert (data["Size"], data["VolumeType"], data["Encrypted"]) == (VARS["aws_instance_data_volume_size"], "gp3", True)
+    assert (data["Size"], data["VolumeType"], data["Encrypted"]) == (VARS["aws_instance_data_volumes"][0]["size"], "gp3", True)
     assert (root["Size"], root["VolumeType"], root["Encrypted"]) == (30, "gp3", True)
     assert mappings["/dev/sdf"]["DeleteOnTermination"] is False
     assert {t["Key"]: t["Value"] for t in data["Tags"]}["backup_policy"] == f"{NAME}-daily"
