@@ -16,7 +16,7 @@ description:
     publishes as C(/dev/disk/by-id/nvme-Amazon_Elastic_Block_Store_vol...) on Nitro instances, or
     C(/sys/block/nvme*/device/serial)), by an explicit O(volumes[].device), or by the attachment's
     device name (C(/dev/sdf) or Xen's C(/dev/xvdf)).
-  - Creates a file system B(only on a blank device): no partition (C(lsblk -J)) and no signature of
+  - Creates a file system B(only on a blank device), one with no partition (C(lsblk -J)) and no signature of
     any kind (C(wipefs --no-act --json)), probed again right before C(mkfs). A device holding
     anything else is refused, naming the volume; an existing xfs or ext4 file system is always kept.
   - When the new file system is mounted over a directory that already holds files (C(/home) with
@@ -242,12 +242,15 @@ def grow(module, step):
 def apply(module, spec, step, fstab_path):
     if step["mkfs"]:
         make_fs(module, spec, step)
-        step["fstab"] = lib.fstab_update(_read(fstab_path), lib.fstab_line(step["uuid"], spec, step["fs_type"]), spec["mount_point"])
     mount_point = os.path.join(ROOT, step["mount_point"].lstrip("/"))
     if step["seed"]:
         seed(module, step)
-    if step["fstab"] is not None:
-        _write_fstab(module, fstab_path, step["fstab"])
+    if step["mkfs"] or step["fstab"] is not None:
+        # From the file as it is now: an earlier volume of this run may have added its own line.
+        current = _read(fstab_path)
+        text = lib.fstab_update(current, lib.fstab_line(step["uuid"], spec, step["fs_type"]), spec["mount_point"])
+        if text != current:
+            _write_fstab(module, fstab_path, text)
     if step["mount"]:
         os.makedirs(mount_point, mode=0o755, exist_ok=True)
         run(module, ["mount", step["mount_point"]])

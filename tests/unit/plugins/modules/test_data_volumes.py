@@ -10,7 +10,6 @@ commands ran: above all, that mkfs runs only on a blank device.
 from __future__ import annotations
 
 import json
-import os
 import struct
 import sys
 from pathlib import Path
@@ -258,7 +257,10 @@ def host(tmp_path, monkeypatch):
     monkeypatch.setattr(basic.AnsibleModule, "fail_json", fail_json)
 
     def install(fake):
-        monkeypatch.setattr(basic.AnsibleModule, "run_command", lambda self, cmd, **kw: fake(self, cmd, **kw))
+        def run_command(self, cmd, **kwargs):
+            return fake(self, cmd, **kwargs)
+
+        monkeypatch.setattr(basic.AnsibleModule, "run_command", run_command)
         return fake
 
     return install
@@ -333,3 +335,17 @@ def test_file_system_seen_by_wipefs_when_lsblk_has_no_udev_data(tmp_path):
     assert step["refusal"] is None and not lib.changed(step)
     # two signatures (a file system and a partition table) are never read as a file system
     assert lib.with_signature_fs(disk(), [{"type": "xfs"}, {"type": "gpt"}])["fstype"] is None
+
+
+def test_module_keeps_every_volume_in_fstab(host, tmp_path):
+    # a blank volume (its UUID known only after mkfs) and an existing one in the same run
+    (tmp_path / "dev/nvme2n1").write_text("")
+    other = "1f6f5a0e-8a43-4a57-9c4f-2a1e6f1c5d2f"
+    host(FakeHost({"/dev/nvme1n1": disk(), "/dev/nvme2n1": disk("nvme2n1", fstype="ext4", uuid=other)},
+                  sigs={"/dev/nvme2n1": [{"type": "ext4", "uuid": other}]}))
+    (tmp_path / "dev/nvme2n1").write_bytes(bytes(1024) + ext4_superblock(131072 * 1000))
+    kind, result = run_module(volumes=[spec(), spec(name="db", volume_id=None, device="/dev/nvme2n1", mount_point="/srv/db")])
+    assert kind is ExitJson, result
+    fstab = (tmp_path / "etc/fstab").read_text()
+    assert f"UUID={UUID} /home xfs defaults,nofail 0 2" in fstab
+    assert f"UUID={other} /srv/db ext4 defaults,nofail 0 2" in fstab
