@@ -1,7 +1,7 @@
 #!/bin/bash
 # Stand-in for the mysql:8.0 image's entrypoint, on Debian's MariaDB: on an empty data directory,
 # initialise it with the root password from MYSQL_ROOT_PASSWORD for root@localhost and root@'%'
-# (as the mysql image does), then run the server with the compose command's options.
+# (as the mysql image does; install-db's password-less root@127.0.0.1 and @::1 would win over '%'), then run the server with the compose command's options.
 set -euo pipefail
 datadir=/var/lib/mysql
 install -d -o mysql -g mysql /run/mysqld
@@ -15,6 +15,7 @@ if [ ! -d "$datadir/mysql" ]; then
   pw=${pw//\'/\\\'}
   mariadbd --user=mysql --datadir="$datadir" --bootstrap --skip-networking <<SQL
 FLUSH PRIVILEGES;
+DROP USER IF EXISTS 'root'@'127.0.0.1', 'root'@'::1', 'root'@'$(hostname)';
 ALTER USER 'root'@'localhost' IDENTIFIED BY '$pw';
 CREATE USER 'root'@'%' IDENTIFIED BY '$pw';
 GRANT ALL PRIVILEGES ON *.* TO 'root'@'%' WITH GRANT OPTION;
@@ -22,6 +23,8 @@ SQL
 fi
 if [ "${1:-}" = mysqld ]; then
   shift
-  exec mariadbd --user=mysql --datadir="$datadir" --bind-address=0.0.0.0 --skip-name-resolve "$@"
+  # The server stays root inside its container, unlike the mysql image: `docker exec` (the health
+  # check) into a process of another uid needs CAP_SYS_PTRACE, which the test container lacks.
+  exec mariadbd --user=root --datadir="$datadir" --bind-address=0.0.0.0 --skip-name-resolve "$@"
 fi
 exec "$@"
