@@ -2,6 +2,7 @@
 then an update to a new PACS tag and a broken one that is rolled back."""
 import json
 import os
+import shlex
 import sys
 import time
 from datetime import datetime
@@ -32,7 +33,7 @@ def run(cmd, name=HOST):
 
 def sql(query):
     """Runs SQL as root inside the db container; the password stays in the container's environment."""
-    out = run(f"docker exec db sh -c 'MYSQL_PWD=\"$MYSQL_ROOT_PASSWORD\" mysql -u root -N -B -e \"{query}\"'")
+    out = run(f"printf '%s\\n' {shlex.quote(query)} | docker exec -i db sh -c 'MYSQL_PWD=\"$MYSQL_ROOT_PASSWORD\" mysql -u root -N -B'")
     assert out.rc == 0, out.stderr
     return out.stdout.split()
 
