@@ -92,7 +92,7 @@ def stored_study(probe_in):
     for name, address in INSIDE.items():
         made = probe_in.run(f"python3 -c %s /tmp/img-{name} 5 PID-{name}", MAKE_IMAGES)
         assert made.rc == 0, made.stderr
-        sent = probe_in.run(f"storescu -aet MODALITY_IN -aec {ARCHIVE_AE} {address} {PORT} /tmp/img-{name}/")
+        sent = probe_in.run(f"storescu +sd -aet MODALITY_IN -aec {ARCHIVE_AE} {address} {PORT} /tmp/img-{name}/")
         assert sent.rc == 0, sent.stderr
         stored[name] = made.stdout.strip()
     return stored
