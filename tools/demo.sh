@@ -11,6 +11,12 @@ image=${PACSOPS_DEMO_IMAGE:-pacsops/debian12:latest}
 ansible-playbook molecule/shared/create.yml -i inventories/example/hosts.yml \
   -e "{\"molecule_yml\": {\"platforms\": [{\"name\": \"pacsops-demo\", \"image\": \"$image\"}]}}" >/dev/null
 
+# The controller reaches the container on the docker bridge: its address, and the bridge's gateway
+# (the controller as the container sees it), for the DICOM archive's check (host_vars/pacsops-demo.yml).
+PACSOPS_DEMO_ADDRESS=$(docker inspect -f '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' pacsops-demo)
+PACSOPS_DEMO_GATEWAY=$(docker inspect -f '{{range .NetworkSettings.Networks}}{{.Gateway}}{{end}}' pacsops-demo)
+export PACSOPS_DEMO_ADDRESS PACSOPS_DEMO_GATEWAY
+
 mkdir -p .cache
 start=$(date +%s)
 # pacsops.server.role_summary (plugins/callback/) counts each role's results and time; printed below.
@@ -19,6 +25,9 @@ rm -f "$role_summary"
 ANSIBLE_CALLBACKS_ENABLED=ansible.posix.profile_tasks,pacsops.server.role_summary PACSOPS_ROLE_SUMMARY_PATH="$role_summary" \
   ansible-playbook playbooks/ipacs_host.yml | tee .cache/demo-last-run.log
 echo "playbook wall time: $(( $(date +%s) - start ))s"
+
+# The headline: the bare host is now a DICOM archive that answers and stores.
+ansible-playbook playbooks/dicom_verify.yml >.cache/demo-dicom.log 2>&1 || { cat .cache/demo-dicom.log; exit 1; }
 
 report=reports/pacsops-demo.md
 if [ -f "$report" ]; then
@@ -33,3 +42,5 @@ fi
 echo
 echo "Run summary (a second \`make demo\` shows changed=0):"
 sed -n '/^PLAY RECAP/,/^$/p' .cache/demo-last-run.log
+echo "DICOM archive on pacsops-demo ($PACSOPS_DEMO_ADDRESS:11112):"
+grep -E '"(C-ECHO|  1 association)' .cache/demo-dicom.log | sed 's/^ *"/  /; s/",\?$//'

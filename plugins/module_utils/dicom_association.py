@@ -86,8 +86,8 @@ def echo(host, port, called_ae='ANY-SCP', calling_ae='PACSOPS', timeout=10.0, co
             sent = time.monotonic()
             response = assoc.send_c_echo()
             if response is not None and 'Status' in response:
-                result['rtt_ms'] = _ms(time.monotonic() - sent)
                 status = int(response.Status)
+                result['rtt_ms'] = _ms(time.monotonic() - sent)
                 result['status'] = status
                 result['message'] = 'C-ECHO to %s as %s: status 0x%04X%s' % (
                     where, calling_ae, status, ' (success)' if status == STATUS_SUCCESS else '')

@@ -19,9 +19,9 @@ description:
     A rejected association returns the result, source and reason the archive gave.
   - Fails when the association is not accepted or the C-ECHO does not answer Success (0x0000), unless
     O(fail_on_reject=false).
-  - 'Read-only, never changes anything: it runs the same in check mode and always reports C(changed=false).'
-  - 'The 003 guide''s "Service down: no C-ECHO response" check, and the final check of the
-    P(pacsops.server.dicom_service#role) role.'
+  - Read-only, never changes anything; it runs the same in check mode and always reports C(changed=false).
+  - "The 003 guide's alert \"Service down: no C-ECHO response\", and the final check of the
+    P(pacsops.server.dicom_service#role) role."
 requirements:
   - pynetdicom 2.0 or later (Debian package C(python3-pynetdicom)) on the host that runs the module.
 options:
