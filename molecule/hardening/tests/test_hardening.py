@@ -18,7 +18,6 @@ testinfra_hosts = ["pacsops-hardening-debian12"]
 
 INVENTORY = os.environ["MOLECULE_INVENTORY_FILE"]
 EPHEMERAL = pathlib.Path(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"])
-TARGET = "172.30.110.10"
 MIN_INDEX = 72
 SSH_OPTS = "-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o ConnectTimeout=5"
 
@@ -27,8 +26,13 @@ def other(name):
     return testinfra.get_host(f"ansible://{name}?ansible_inventory={INVENTORY}")
 
 
+def target_address():
+    """The target's address on the default bridge."""
+    return other("pacsops-hardening-debian12").run("hostname -I").stdout.split()[0]
+
+
 def test_key_login_works_from_the_probe():
-    result = other("pacsops-hardening-probe").run(f"ssh {SSH_OPTS} -o BatchMode=yes -i /root/.ssh/id_ed25519 ipacs@{TARGET} id -un")
+    result = other("pacsops-hardening-probe").run(f"ssh {SSH_OPTS} -o BatchMode=yes -i /root/.ssh/id_ed25519 ipacs@{target_address()} id -un")
     assert result.rc == 0, result.stderr
     assert result.stdout.strip() == "ipacs"
 
@@ -38,7 +42,7 @@ def test_password_login_is_refused_and_only_keys_are_offered():
     password = os.environ.get("HARDENING_TEST_PASSWORD", "throwaway-Passw0rd-4-test")
     result = probe.run(
         f"sshpass -p %s ssh {SSH_OPTS} -o PubkeyAuthentication=no "
-        f"-o PreferredAuthentications=password,keyboard-interactive pwadmin@{TARGET} true", password)
+        f"-o PreferredAuthentications=password,keyboard-interactive pwadmin@{target_address()} true", password)
     assert result.rc != 0, result.stdout
     assert "Permission denied (publickey)" in result.stderr, result.stderr
 
@@ -46,7 +50,7 @@ def test_password_login_is_refused_and_only_keys_are_offered():
 def test_sshd_runs_the_drop_in_settings(host):
     assert host.service("ssh").is_running
     effective = dict(
-        line.split(" ", 1) for line in host.run("sshd -T -C user=ipacs,host=probe,addr=172.30.110.20").stdout.splitlines()
+        line.split(" ", 1) for line in host.run("sshd -T -C user=ipacs,host=probe,addr=172.17.0.99").stdout.splitlines()
         if " " in line)
     assert effective["passwordauthentication"] == "no"
     assert effective["permitrootlogin"] == "no"
@@ -113,8 +117,9 @@ def test_lynis_index_of_the_converged_host_against_the_bare_image():
 
 def test_the_role_refuses_to_lock_out_the_ssh_login_user():
     # Over SSH as ipacs (group ipacs): admitted by the default groups, refused when only sudo may log in.
-    allowed = pacsops_testlib.run_playbook("lockout.yml")
+    target = json.dumps({"hardening_test_target": target_address()})
+    allowed = pacsops_testlib.run_playbook("lockout.yml", "-e", target)
     assert allowed.returncode == 0, allowed.stdout[-3000:]
-    refused = pacsops_testlib.run_playbook("lockout.yml", "-e", '{"hardening_ssh_allow_groups": ["sudo"]}')
+    refused = pacsops_testlib.run_playbook("lockout.yml", "-e", target, "-e", '{"hardening_ssh_allow_groups": ["sudo"]}')
     assert refused.returncode != 0
     assert "The SSH login user ipacs (groups: ipacs" in refused.stdout and "could not log in" in refused.stdout, refused.stdout[-3000:]
