@@ -1,0 +1,125 @@
+"""The hardened iPACS host: Lynis against the bare image, SSH from the probe, the stack still up."""
+import json
+import os
+import pathlib
+import sys
+import time
+
+import testinfra
+
+sys.path.insert(0, os.environ["PACSOPS_SHARED"])
+import pacsops_testlib  # noqa: E402
+
+# The collection's parser of Lynis' report data file (what the role's lynis_report module uses).
+sys.path.insert(0, str(pathlib.Path(os.environ["MOLECULE_PROJECT_DIRECTORY"]) / ".cache" / "collections"))
+from ansible_collections.pacsops.server.plugins.module_utils import lynis  # noqa: E402
+
+testinfra_hosts = ["pacsops-hardening-debian12"]
+
+INVENTORY = os.environ["MOLECULE_INVENTORY_FILE"]
+EPHEMERAL = pathlib.Path(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"])
+MIN_INDEX = 72
+SSH_OPTS = "-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o ConnectTimeout=5"
+
+
+def other(name):
+    return testinfra.get_host(f"ansible://{name}?ansible_inventory={INVENTORY}")
+
+
+def target_address():
+    """The target's address on the default bridge."""
+    return other("pacsops-hardening-debian12").run("hostname -I").stdout.split()[0]
+
+
+def test_key_login_works_from_the_probe():
+    result = other("pacsops-hardening-probe").run(f"ssh {SSH_OPTS} -o BatchMode=yes -i /root/.ssh/id_ed25519 ipacs@{target_address()} id -un")
+    assert result.rc == 0, result.stderr
+    assert result.stdout.strip() == "ipacs"
+
+
+def test_password_login_is_refused_and_only_keys_are_offered():
+    probe = other("pacsops-hardening-probe")
+    password = os.environ.get("HARDENING_TEST_PASSWORD", "throwaway-Passw0rd-4-test")
+    result = probe.run(
+        f"sshpass -p %s ssh {SSH_OPTS} -o PubkeyAuthentication=no "
+        f"-o PreferredAuthentications=password,keyboard-interactive pwadmin@{target_address()} true", password)
+    assert result.rc != 0, result.stdout
+    assert "Permission denied (publickey)" in result.stderr, result.stderr
+
+
+def test_sshd_runs_the_drop_in_settings(host):
+    assert host.service("ssh").is_running
+    effective = dict(
+        line.split(" ", 1) for line in host.run("sshd -T -C user=ipacs,host=probe,addr=172.17.0.99").stdout.splitlines()
+        if " " in line)
+    assert effective["passwordauthentication"] == "no"
+    assert effective["permitrootlogin"] == "no"
+    assert effective["allowgroups"].split() == ["ipacs", "sudo"]
+    assert "cbc" not in effective["ciphers"] and "sha1" not in effective["macs"]
+    assert effective["clientaliveinterval"] == "300"
+    assert effective["banner"] == "/etc/issue.net"
+
+
+def test_the_pacs_stack_still_runs(host):
+    for unit in ("firewalld", "docker", "mariadb", "chrony", "clamav-daemon", "ssh"):
+        assert host.service(unit).is_running, unit
+    assert host.run("mariadb -N -e 'SELECT 1'").stdout.strip() == "1"
+    assert host.run("docker info --format '{{.ServerVersion}}'").rc == 0
+
+
+def test_files_the_role_writes(host):
+    rules = host.file("/etc/audit/rules.d/50-pacsops.rules").content_string
+    for path in ("/etc/shadow", "/home/ipacs/demo", "/var/lib/orthanc/db", "/var/lib/mysql"):
+        assert f"-w {path} -p wa" in rules, path
+    assert "kernel.kptr_restrict = 2" in host.file("/etc/sysctl.d/90-pacsops-hardening.conf").content_string
+    assert host.run("grep -E '^UMASK\\s+027$' /etc/login.defs").rc == 0
+    assert "pam_wheel.so use_uid group=sudo" in host.file("/etc/pam.d/su").content_string
+    upgrades = host.run("apt-config dump Unattended-Upgrade::Origins-Pattern").stdout
+    assert "Debian-Security" in upgrades and "label=Debian\";" not in upgrades, upgrades
+    assert host.user("sync").shell == "/bin/sync" and host.user("www-data").shell == "/usr/sbin/nologin"
+    # 000: the service account keeps no password ageing from login.defs.
+    assert host.run("chage -l ipacs | grep -i 'maximum'").stdout.split(":")[1].strip() == "99999"
+
+
+def test_check_mode_on_converged_host_reports_no_change():
+    pacsops_testlib.assert_check_mode_clean()
+
+
+def bare_report():
+    """The bare image's report, once its audit (started in prepare) has finished."""
+    bare = other("pacsops-hardening-bare12")
+    for _ in range(120):
+        if bare.run("systemctl is-active lynis-bare").stdout.strip() != "active":
+            break
+        time.sleep(5)
+    return lynis.summarise(lynis.parse_report(bare.file("/var/log/lynis-report.dat").content_string))
+
+
+def test_lynis_index_of_the_converged_host_against_the_bare_image():
+    result = pacsops_testlib.run_playbook("lynis.yml")
+    assert result.returncode == 0, result.stdout[-3000:]
+    converged = json.loads((EPHEMERAL / "reports" / "pacsops-hardening-debian12-lynis.json").read_text())
+    bare = bare_report()
+    summary = {
+        "bare": bare["hardening_index"],
+        "converged": converged["hardening_index"],
+        "converged_warnings": converged["lynis_warnings"],
+        "bare_warnings": bare["lynis_warnings"],
+        "converged_suggestions": [s["test_id"] + " " + s["message"] for s in converged["lynis_suggestions"]],
+    }
+    # Kept for the closing note (the figures of this very run).
+    (EPHEMERAL / "lynis-figures.json").write_text(json.dumps(summary, indent=2))
+    print(json.dumps(summary, indent=2))
+    assert bare["hardening_index"] is not None
+    assert converged["hardening_index"] >= MIN_INDEX, summary
+    assert converged["hardening_index"] > bare["hardening_index"], summary
+
+
+def test_the_role_refuses_to_lock_out_the_ssh_login_user():
+    # Over SSH as ipacs (group ipacs): admitted by the default groups, refused when only sudo may log in.
+    target = json.dumps({"hardening_test_target": target_address()})
+    allowed = pacsops_testlib.run_playbook("lockout.yml", "-e", target)
+    assert allowed.returncode == 0, allowed.stdout[-3000:]
+    refused = pacsops_testlib.run_playbook("lockout.yml", "-e", target, "-e", '{"hardening_ssh_allow_groups": ["sudo"]}')
+    assert refused.returncode != 0
+    assert "The SSH login user ipacs (groups: ipacs" in refused.stdout and "could not log in" in refused.stdout, refused.stdout[-3000:]
