@@ -257,7 +257,7 @@ def render_inventory(role, specs, options, current):
             lines.append("# " + single)
         else:
             dumped = yaml.dump({name: option["default"]}, Dumper=Dumper, default_flow_style=False, width=WIDTH, sort_keys=False)
-            lines += ["# " + line for line in dumped.rstrip("\n").split("\n")]
+            lines += [("# " + line).rstrip() for line in dumped.rstrip("\n").split("\n")]
     return "\n".join(lines) + "\n\n" + block
 
 
