@@ -21,7 +21,9 @@ stage() {  # stage NAME COMMAND...: runs one stage, records its result and time
 }
 
 lint() {
-  yamllint -s . && ansible-lint -q --profile production
+  # ansible-lint installs the collection under ANSIBLE_HOME and puts it first on the collection
+  # path: a private one per checkout, so a copy left in ~/.ansible by another checkout is never linted.
+  yamllint -s . && ANSIBLE_HOME="$PWD/.cache/ansible-home" ansible-lint -q --profile production
 }
 
 sanity() {
@@ -147,6 +149,12 @@ molecule_all() {
   local order
   order=$(for s in $(ls molecule); do
     [ -f "molecule/$s/molecule.yml" ] || continue
+    # A scenario still being brought up says why in molecule/<name>/NOT-IN-MAKE-TEST; it runs
+    # with `make molecule SCENARIO=<name>` but not in `make test` until it has passed here.
+    if [ -f "molecule/$s/NOT-IN-MAKE-TEST" ]; then
+      echo "=== molecule $s: not in make test: $(head -1 "molecule/$s/NOT-IN-MAKE-TEST")" >&2
+      continue
+    fi
     echo "$(cat tools/molecule-durations .cache/logs/durations 2>/dev/null \
       | awk -v s="$s" '$1 == s {t = $2} END {print t + 0}') $s"
   done | sort -rn | awk '{print $2}')
