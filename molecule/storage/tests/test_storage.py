@@ -64,8 +64,10 @@ def test_rerun_keeps_the_data(host):
 def test_device_that_is_not_blank_is_refused_and_untouched(host):
     result = pacsops_testlib.run_playbook("refuse.yml")
     assert result.returncode != 0
-    assert "data volume 'bad' (vol-0570a9e000000122a, /srv/bad): /dev/loop122 is not blank (dos)" in result.stdout, (
-        result.stdout[-3000:]
+    # ansible-core 2.19 prints a task's failure on stderr ([ERROR]) and the result on stdout.
+    output = result.stdout + result.stderr
+    assert "data volume 'bad' (vol-0570a9e000000122a, /srv/bad): /dev/loop122 is not blank (dos)" in output, (
+        output[-3000:]
     )
     signatures = json.loads(host.check_output("wipefs -n -J /dev/loop122"))["signatures"]
     assert [s["type"] for s in signatures] == ["dos"]
