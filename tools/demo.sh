@@ -43,4 +43,4 @@ echo
 echo "Run summary (a second \`make demo\` shows changed=0):"
 sed -n '/^PLAY RECAP/,/^$/p' .cache/demo-last-run.log
 echo "DICOM archive on pacsops-demo ($PACSOPS_DEMO_ADDRESS:11112):"
-grep -E '"(C-ECHO|  1 association)' .cache/demo-dicom.log | sed 's/^ *"/  /; s/",\?$//'
+grep -E '"(C-ECHO|1 association)' .cache/demo-dicom.log | sed 's/^ *"/  /; s/",\?$//'
