@@ -328,11 +328,24 @@ def read_firewalld_interfaces(interfaces, runner):
     return result
 
 
+def read_memtotal_mb(root='/'):
+    """MemTotal of /proc/meminfo in MiB, as Ansible's memtotal_mb fact counts it; None when unreadable."""
+    try:
+        with open(os.path.join(root, 'proc/meminfo')) as meminfo:
+            for line in meminfo:
+                fields = line.split()
+                if fields[:1] == ['MemTotal:'] and len(fields) >= 2 and fields[1].isdigit():
+                    return int(fields[1]) // 1024
+    except OSError:
+        pass
+    return None
+
+
 def read(files=(), units=(), packages=(), users=(), groups=(), runner=None, root='/',
-         package_manager='dpkg', systemd_running=True, firewalld_interfaces=()):
+         package_manager='dpkg', systemd_running=True, firewalld_interfaces=(), memory=False):
     """The whole state in one dict, keys as the host_state module returns them."""
     accounts = Accounts(root)
-    return {
+    state = {
         'firewalld_interfaces': read_firewalld_interfaces(list(firewalld_interfaces), runner),
         'files': read_files(files, root, accounts),
         'units': read_units(list(units), runner, systemd_running),
@@ -340,3 +353,6 @@ def read(files=(), units=(), packages=(), users=(), groups=(), runner=None, root
         'users': read_users(users, accounts),
         'groups': read_groups(groups, accounts),
     }
+    if memory:
+        state['memtotal_mb'] = read_memtotal_mb(root)
+    return state

@@ -53,6 +53,12 @@ options:
     type: list
     elements: str
     default: []
+  memory:
+    description:
+      - Also return C(memtotal_mb), the host's memory as the C(memtotal_mb) fact counts it, without gathering
+        the C(hardware) fact subset (which lists every device and mount).
+    type: bool
+    default: false
   package_manager:
     description: Which package database to read; C(auto) takes C(dpkg) when C(dpkg-query) exists, else C(rpm).
     type: str
@@ -206,6 +212,11 @@ package_manager:
   description: The package database read (C(dpkg) or C(rpm)).
   returned: always
   type: str
+memtotal_mb:
+  description: MemTotal of C(/proc/meminfo) in MiB; null when it cannot be read.
+  returned: when O(memory=true)
+  type: int
+  sample: 15843
 """
 
 import os
@@ -224,6 +235,7 @@ def main():
             users=dict(type='list', elements='str', default=[]),
             groups=dict(type='list', elements='str', default=[]),
             firewalld_interfaces=dict(type='list', elements='str', default=[]),
+            memory=dict(type='bool', default=False),
             package_manager=dict(type='str', default='auto', choices=['auto', 'dpkg', 'rpm']),
         ),
         supports_check_mode=True,
@@ -242,7 +254,8 @@ def main():
         state = read(files=params['files'], units=params['units'], packages=params['packages'],
                      users=params['users'], groups=params['groups'], runner=runner,
                      firewalld_interfaces=params['firewalld_interfaces'],
-                     package_manager=manager, systemd_running=systemd_running)
+                     package_manager=manager, systemd_running=systemd_running,
+                     memory=params['memory'])
     except HostStateError as exc:
         module.fail_json(msg=str(exc))
     module.exit_json(changed=False, systemd_running=systemd_running, package_manager=manager, **state)

@@ -75,3 +75,21 @@ def test_files_known_to_match_are_not_sent_and_all_matching_makes_no_call(action
     sent = plugin._execute_module.call_args.kwargs['module_args']
     assert [entry['path'] for entry in sent['files']] == ['/etc/app.conf', '/etc/plain']
     assert 'current' not in sent
+
+
+class NoDeepCopy(list):
+    """A variable whose deep copy fails the test: the render must not deep-copy the play's variables."""
+
+    def __deepcopy__(self, memo):
+        raise AssertionError('the variables were deep-copied')
+
+
+def test_render_copies_the_variables_shallowly_and_leaves_them_alone(action):
+    plugin, task, task_vars = action
+    task_vars['app_ports'] = NoDeepCopy([7])
+    before = dict(task_vars)
+    task.args = {'files': [{'path': '/etc/app.conf', 'src': 'app.conf.j2'}]}
+    plugin.run(task_vars=task_vars)
+    assert plugin._execute_module.call_args.kwargs['module_args']['files'][0]['content'] == 'server ntp.example\nport 7\n'
+    # The template's own variables (template_path, ansible_managed...) went into the copy only.
+    assert task_vars == before

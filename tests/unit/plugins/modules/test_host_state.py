@@ -161,6 +161,21 @@ def test_nothing_asked_runs_nothing(root):
     assert runner.calls == []
 
 
+def test_memory_is_read_only_when_asked(tmp_path):
+    (tmp_path / 'proc').mkdir()
+    (tmp_path / 'proc' / 'meminfo').write_text('MemTotal:       24683656 kB\nMemFree:        1000 kB\n')
+    assert 'memtotal_mb' not in host_state.read(runner=FakeRunner({}), root=str(tmp_path))
+    # 24683656 kB // 1024, as the memtotal_mb fact counts it.
+    assert host_state.read(runner=FakeRunner({}), root=str(tmp_path), memory=True)['memtotal_mb'] == 24105
+
+
+def test_memory_unreadable_is_none(tmp_path):
+    assert host_state.read_memtotal_mb(str(tmp_path)) is None
+    (tmp_path / 'proc').mkdir()
+    (tmp_path / 'proc' / 'meminfo').write_text('garbage\n')
+    assert host_state.read_memtotal_mb(str(tmp_path)) is None
+
+
 def run_main(capsys, args, check_mode=False):
     if check_mode:
         args = dict(args, _ansible_check_mode=True)
