@@ -1,0 +1,48 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""connection_preload callback: the named connection plugins are imported in this (the parent) process."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from ansible_collections.pacsops.server.plugins.callback import connection_preload
+
+PLUGIN_MODULE = 'ansible_collections.community.docker.plugins.connection.docker_api'
+
+
+class FakeLoader:
+    def __init__(self, known):
+        self.known = known
+        self.asked = []
+
+    def get(self, name, class_only=False):
+        self.asked.append((name, class_only))
+        if name == 'broken.plugin':
+            raise ImportError('no module named broken')
+        return object if name in self.known else None
+
+
+def test_each_name_is_loaded_once_and_the_unknown_ones_are_returned():
+    loader = FakeLoader({'community.docker.docker_api'})
+    missing = connection_preload.preload(['community.docker.docker_api', 'no.such', 'broken.plugin'], loader)
+    assert missing == ['no.such', 'broken.plugin']
+    assert loader.asked == [('community.docker.docker_api', True), ('no.such', True), ('broken.plugin', True)]
+
+
+def test_the_real_plugin_module_is_imported_by_the_real_loader():
+    # In a fresh interpreter: this test process may have imported the plugin already.
+    code = (
+        'import sys\n'
+        'from ansible_collections.pacsops.server.plugins.callback import connection_preload\n'
+        f'assert {PLUGIN_MODULE!r} not in sys.modules\n'
+        "assert connection_preload.preload(['community.docker.docker_api']) == []\n"
+        f'assert {PLUGIN_MODULE!r} in sys.modules\n'
+        "assert 'requests' in sys.modules\n"
+    )
+    # The collection loader finds collections the way ansible-playbook does.
+    code = ('from ansible.utils.collection_loader._collection_finder import _AnsibleCollectionFinder\n'
+            '_AnsibleCollectionFinder(paths=sys.path)._install()\n') + code
+    result = subprocess.run([sys.executable, '-c', 'import sys\n' + code], capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr
