@@ -29,7 +29,7 @@ echo "playbook wall time: $(( $(date +%s) - start ))s"
 # The headline: the bare host is now a DICOM archive that answers and stores.
 ansible-playbook playbooks/dicom_verify.yml >.cache/demo-dicom.log 2>&1 || { cat .cache/demo-dicom.log; exit 1; }
 
-report=reports/pacsops-demo.md
+report=inventories/example/reports/pacsops-demo.md
 if [ -f "$report" ]; then
   echo
   cat "$report"

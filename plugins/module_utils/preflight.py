@@ -31,9 +31,12 @@ Measuring choices (see also the module documentation):
 
 from __future__ import annotations
 
+import datetime
 import math
 import os
 import re
+
+from ansible_collections.pacsops.server.plugins.module_utils.tls_expiry import CertificateError, not_after
 
 KIB = 1024
 GIB = 1024 ** 3
@@ -516,6 +519,25 @@ def check_raid(facts):
     return _check('raid', required, found, PASS)
 
 
+def check_tls_certificate(path, pem_text, now, warn_days=30):
+    """Days to expiry of the web server's certificate (000: HTTPS strongly recommended); never a failure."""
+    required = 'valid for at least %d more days' % warn_days
+    name = 'tls_certificate %s' % path
+    if pem_text is None:
+        return _check(name, required, 'not installed', WARN,
+                      'install the site certificate (role pacsops.server.tls_certificate) before going live')
+    try:
+        expiry = not_after(pem_text)
+    except CertificateError as exc:
+        return _check(name, required, 'unreadable (%s)' % exc, WARN, 'replace %s with a PEM certificate' % path)
+    days = (expiry - now).days
+    found = 'expires %s (%d days)' % (expiry.strftime('%Y-%m-%d'), days)
+    if days < warn_days:
+        return _check(name, required, found, WARN,
+                      'renew the certificate (%s) and run the tls_certificate role again' % path)
+    return _check(name, required, found, PASS)
+
+
 GUIDES = {'ipacs': '000 iPACS', 'o3': '001 O3 PACS/VIEW', 'dicom_server': '003 dicom-server'}
 
 
@@ -535,12 +557,15 @@ def evaluate(profile, facts, thresholds):
 
 
 def run(profile, thresholds=None, paths=None, concurrent_users=10, pathology=False,
-        root='/', statvfs=os.statvfs, affinity=None):
+        root='/', statvfs=os.statvfs, affinity=None, tls_certificates=(), now=None):
     """Probe the host and grade it. Returns the module result (without changed)."""
     resolved = resolve_thresholds(profile, thresholds, concurrent_users, pathology)
     resolved_paths = resolve_paths(profile, paths)
     facts = probe(resolved_paths, root=root, statvfs=statvfs, affinity=affinity)
     checks = evaluate(profile, facts, resolved)
+    now = now or datetime.datetime.now(datetime.timezone.utc)
+    for path in tls_certificates:
+        checks.append(check_tls_certificate(path, _read_or_none(root, path), now))
     facts['thresholds'] = resolved
     if profile == 'o3':
         facts['concurrent_users'] = int(concurrent_users)

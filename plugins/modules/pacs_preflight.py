@@ -68,6 +68,14 @@ options:
     description: Digital pathology project (C(o3) only), which needs 1.5 CPU cores per concurrent user.
     type: bool
     default: false
+  tls_certificates:
+    description:
+      - PEM certificates (the web server's, 000 strongly recommends HTTPS) whose days to expiry are reported, one check
+        each. Under 30 days, missing or unreadable is a warning, never a failure.
+      - Read without a crypto library, so it works on a host where nothing is installed yet.
+    type: list
+    elements: path
+    default: []
   fail_on_unmet:
     description:
       - Fail the task when any check fails, with a message listing every failed check with the found and the required
@@ -105,6 +113,12 @@ EXAMPLES = r"""
 - name: Show what is missing
   ansible.builtin.debug:
     msg: "{{ preflight.checks | rejectattr('status', 'equalto', 'pass') | list }}"
+
+- name: Report the web server certificate's days to expiry with the iPACS checks
+  pacsops.server.pacs_preflight:
+    profile: ipacs
+    tls_certificates: [/etc/ssl/pacsops/server.crt]
+    fail_on_unmet: false
 
 - name: A staging dicom-server with a smaller data disk
   pacsops.server.pacs_preflight:
@@ -231,6 +245,7 @@ def main():
             concurrent_users=dict(type='int', default=10),
             pathology=dict(type='bool', default=False),
             fail_on_unmet=dict(type='bool', default=True),
+            tls_certificates=dict(type='list', elements='path', default=[]),
         ),
         supports_check_mode=True,
     )
@@ -242,6 +257,7 @@ def main():
             paths=params['paths'],
             concurrent_users=params['concurrent_users'],
             pathology=params['pathology'],
+            tls_certificates=params['tls_certificates'],
         )
     except PreflightError as exc:
         module.fail_json(msg=str(exc))

@@ -42,12 +42,12 @@ def test_check_mode_on_converged_host_reports_no_change():
 
 
 def test_preflight_report_written_and_cpu_check_failed_on_two_cores(host):
-    # The report lands on the controller, under reports/ of the directory Molecule runs from.
+    # The report lands on the controller, in reports/ beside the inventory (preflight_report_dir's default).
     import json
     import pathlib
 
     name = host.backend.get_hostname()
-    report_dir = pathlib.Path(os.environ["MOLECULE_PROJECT_DIRECTORY"]) / "reports"
+    report_dir = pathlib.Path(os.environ["MOLECULE_INVENTORY_FILE"]).parent / "reports"
     data = json.loads((report_dir / f"{name}.json").read_text())
     markdown = (report_dir / f"{name}.md").read_text()
     checks = {c["name"]: c for c in data["checks"]}

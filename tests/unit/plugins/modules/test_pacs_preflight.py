@@ -126,3 +126,61 @@ def test_profile_is_required_and_checked(host, capsys):
     result, failed = run_main(capsys, {'profile': 'orthanc'})
     assert failed
     assert 'value of profile must be one of' in result['msg']
+
+
+# ---------------------------------------------------------------- the web server certificate
+
+def _certificate(days_valid, generalized=False):
+    """A self-signed PEM certificate valid from yesterday for days_valid days (GeneralizedTime past 2049)."""
+    import datetime
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, 'pacs.example.org')])
+    start = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(days=1)
+    end = (datetime.datetime(2051, 3, 1, tzinfo=datetime.timezone.utc) if generalized
+           else start + datetime.timedelta(days=days_valid + 1, hours=1))
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(x509.random_serial_number()).not_valid_before(start).not_valid_after(end)
+            .sign(key, hashes.SHA256()))
+    return cert.public_bytes(serialization.Encoding.PEM).decode(), end
+
+
+@pytest.mark.parametrize('days, status', [(400, 'pass'), (29, 'warn'), (-1, 'warn')])
+def test_certificate_days_to_expiry_are_reported_and_warned_under_30(host, capsys, days, status):
+    root = host(cpus=8, memory_gib=32, nics={'eno1': 10000})
+    pem, end = _certificate(days)
+    (root / 'etc/ssl/pacsops').mkdir(parents=True)
+    (root / 'etc/ssl/pacsops/server.crt').write_text(pem)
+    result, failed = run_main(capsys, {'profile': 'ipacs', 'tls_certificates': ['/etc/ssl/pacsops/server.crt']})
+    check = result['checks'][-1]
+    assert not failed and result['ready'] is True, 'a certificate never fails the host'
+    assert check['name'] == 'tls_certificate /etc/ssl/pacsops/server.crt'
+    assert check['status'] == status, check
+    assert check['found'] == 'expires %s (%d days)' % (end.strftime('%Y-%m-%d'), days), check
+    assert ('renew' in check['remediation']) is (status == 'warn')
+
+
+def test_missing_or_unreadable_certificate_is_a_warning(host, capsys):
+    root = host(cpus=8, memory_gib=32, nics={'eno1': 10000})
+    (root / 'etc/ssl').mkdir(parents=True, exist_ok=True)
+    (root / 'etc/ssl/garbage.crt').write_text('-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n')
+    result, failed = run_main(capsys, {'profile': 'ipacs', 'tls_certificates': ['/etc/ssl/none.crt', '/etc/ssl/garbage.crt']})
+    missing, garbage = result['checks'][-2:]
+    assert not failed
+    assert (missing['status'], missing['found']) == ('warn', 'not installed')
+    assert garbage['status'] == 'warn' and garbage['found'].startswith('unreadable'), garbage
+
+
+def test_generalized_time_after_2049_is_read():
+    import datetime
+
+    from ansible_collections.pacsops.server.plugins.module_utils import tls_expiry
+
+    pem, end = _certificate(0, generalized=True)
+    assert tls_expiry.not_after(pem) == end
+    assert tls_expiry.days_left(pem, datetime.datetime(2051, 2, 1, tzinfo=datetime.timezone.utc)) == 28
