@@ -2,8 +2,11 @@
 import json
 import os
 import pathlib
+import subprocess
 import sys
 import time
+
+import yaml
 
 import testinfra
 
@@ -63,10 +66,37 @@ def test_sshd_runs_the_drop_in_settings(host):
 
 
 def test_the_pacs_stack_still_runs(host):
-    for unit in ("firewalld", "docker", "mariadb", "chrony", "clamav-daemon", "ssh"):
+    for unit in ("firewalld", "docker", "mariadb", "chrony", "clamav-daemon", "ssh", "orthanc"):
         assert host.service(unit).is_running, unit
-    assert host.run("mariadb -N -e 'SELECT 1'").stdout.strip() == "1"
     assert host.run("docker info --format '{{.ServerVersion}}'").rc == 0
+
+
+def example_vault():
+    """The example inventory's vault, opened with its documented throw-away password."""
+    project = pathlib.Path(os.environ["MOLECULE_PROJECT_DIRECTORY"])
+    text = subprocess.run(
+        ["ansible-vault", "view", "--vault-password-file", str(project / "inventories/example/vault-password-example.txt"),
+         str(project / "inventories/example/group_vars/all/vault.yml")],
+        capture_output=True, text=True, check=True).stdout
+    return yaml.safe_load(text)
+
+
+def test_mariadb_accepts_the_app_user_after_hardening(host):
+    password = example_vault()["vault_mariadb_ipacs_password"]
+    # The password goes through the environment, never onto the command line.
+    result = host.run("MYSQL_PWD=%s mariadb -u ipacs -N -e 'SHOW DATABASES'", password)
+    assert result.rc == 0, result.stderr
+    assert {"public_pacs", "public_view"} <= set(result.stdout.split())
+
+
+def test_orthanc_answers_c_echo_from_the_allowed_ae_only(host):
+    # converge.yml allows PROBE_SCU from the probe's address (the archive's list and the firewall).
+    probe = other("pacsops-hardening-probe")
+    address = target_address()
+    allowed = probe.run(f"echoscu -to 10 -ta 10 -aet PROBE_SCU -aec HOSPITAL_PACS {address} 11112")
+    assert allowed.rc == 0, allowed.stdout + allowed.stderr
+    refused = probe.run(f"echoscu -to 10 -ta 10 -aet NOT_ALLOWED -aec HOSPITAL_PACS {address} 11112")
+    assert refused.rc != 0, refused.stdout + refused.stderr
 
 
 def test_files_the_role_writes(host):
@@ -94,7 +124,7 @@ def bare_report():
         if bare.run("systemctl is-active lynis-bare").stdout.strip() != "active":
             break
         time.sleep(5)
-    return lynis.summarise(lynis.parse_report(bare.file("/var/log/lynis-report.dat").content_string))
+    return lynis.summarise(lynis.parse_report(bare.file("/var/log/pacsops-lynis-bare-report.dat").content_string))
 
 
 def test_lynis_index_of_the_converged_host_against_the_bare_image():
