@@ -169,8 +169,11 @@ def test_lynis_index_of_the_converged_host_against_the_bare_image(converged_lyni
         "bare_warnings": bare["lynis_warnings"],
         "converged_suggestions": [s["test_id"] + " " + s["message"] for s in converged["lynis_suggestions"]],
     }
-    # Kept for the closing note (the figures of this very run).
-    (EPHEMERAL / "lynis-figures.json").write_text(json.dumps(summary, indent=2))
+    # Kept for the closing note (the figures of this very run), next to the preflight reports: the
+    # scenario's ephemeral directory goes with the final destroy.
+    figures = pathlib.Path(os.environ["MOLECULE_PROJECT_DIRECTORY"]) / "reports" / "hardening-lynis-figures.json"
+    figures.parent.mkdir(exist_ok=True)
+    figures.write_text(json.dumps(summary, indent=2))
     print(json.dumps(summary, indent=2))
     assert bare["hardening_index"] is not None
     assert converged["hardening_index"] >= MIN_INDEX, summary
