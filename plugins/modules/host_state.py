@@ -109,7 +109,7 @@ files:
       description: Size in bytes. Only when it exists.
       type: int
     checksum:
-      description: SHA-1 of the content. Only for regular files.
+      description: SHA-1 of the content. Only for regular files the module may read.
       type: str
   sample:
     /etc/chrony/chrony.conf: {exists: true, type: file, mode: "0644", owner: root, group: root, size: 412,

@@ -71,6 +71,15 @@ def test_files(root):
     assert files['/etc/missing'] == {'exists': False}
 
 
+def test_unreadable_file_has_no_checksum(root, monkeypatch):
+    def refuse(path):
+        raise PermissionError(13, 'Permission denied', path)
+    monkeypatch.setattr(host_state, 'sha1_of', refuse)
+    info = host_state.read_files(['/etc/app.conf'], root=str(root))['/etc/app.conf']
+    assert info['exists'] and info['mode'] == '0640'
+    assert 'checksum' not in info
+
+
 def test_file_owner_without_name_is_numeric(tmp_path):
     make_accounts(tmp_path)
     (tmp_path / 'f').write_text('')
