@@ -8,6 +8,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import sqlite3
 import stat
 from pathlib import Path
 
@@ -111,6 +112,43 @@ def test_dump_runs_first_and_a_failed_dump_stops_the_backup(runner, monkeypatch)
     assert runner.main(['pacsops-backup', 'backup']) == 1
     assert 'backup --json' not in _log(runner)
     assert 'dump unit pacsops-mariadb-dump.service failed' in _status(runner)['backup']['error']
+
+
+def test_sqlite_index_is_copied_online_and_the_live_file_left_out(runner):
+    live = runner.tmp / 'data' / 'index'
+    writer = sqlite3.connect(str(live))
+    writer.execute('PRAGMA journal_mode=WAL')
+    writer.execute('CREATE TABLE studies (uid TEXT)')
+    writer.execute("INSERT INTO studies VALUES ('1.2.3')")
+    writer.commit()
+    # A transaction in progress: the copy holds what was committed, not this row.
+    writer.execute("INSERT INTO studies VALUES ('uncommitted')")
+    live.chmod(0o640)
+    runner.config['sqlite_databases'] = [str(live), str(runner.tmp / 'no-such-index')]
+    (runner.tmp / 'config.json').write_text(json.dumps(runner.config))
+
+    assert runner.main(['pacsops-backup', 'backup']) == 0
+    writer.rollback()
+    manifest = json.loads((runner.tmp / 'state' / 'manifest.json').read_text())
+    entry = manifest['sqlite'][str(live)]
+    assert list(manifest['sqlite']) == [str(live)]
+    assert entry['mode'] == '0640' and entry['owner'] == os.getuid()
+    copy = sqlite3.connect(entry['copy'])
+    assert copy.execute('SELECT uid FROM studies').fetchall() == [('1.2.3',)]
+    assert copy.execute('PRAGMA integrity_check').fetchone() == ('ok',)
+    assert oct(os.stat(entry['copy']).st_mode & 0o777) == '0o600'
+    log = _log(runner)
+    for suffix in ('', '-journal', '-wal', '-shm'):
+        assert '--exclude %s%s ' % (live, suffix) in log
+
+
+def test_an_unreadable_sqlite_database_stops_the_backup(runner):
+    (runner.tmp / 'data' / 'index').write_text('not a database')
+    runner.config['sqlite_databases'] = [str(runner.tmp / 'data' / 'index')]
+    (runner.tmp / 'config.json').write_text(json.dumps(runner.config))
+    assert runner.main(['pacsops-backup', 'backup']) == 1
+    assert not (runner.tmp / 'log').exists(), 'restic ran without a consistent copy of the index'
+    assert 'database' in _status(runner)['backup']['error']
 
 
 def test_restic_passthrough_uses_the_named_repository(runner, capsys):

@@ -1,9 +1,12 @@
 # Managed by Ansible (pacsops.server.backup); local changes are overwritten.
 """pacsops-backup backup|forget|check, or pacsops-backup restic REPOSITORY ARGS...: what the backup units run.
 
-backup: starts the MariaDB dump unit (a consistent dump first), records which dump files this run
-        wrote and every table's row count in a manifest, backs the configured paths up to every
-        repository with restic, then applies the retention policy (forget --prune).
+backup: starts the MariaDB dump unit (a consistent dump first), takes a consistent copy of each
+        SQLite database (Orthanc's index) with SQLite's online backup, records which dump files this
+        run wrote, every table's row count and the SQLite copies in a manifest, backs the configured
+        paths up to every repository with restic (the live SQLite files excluded: a file copy of a
+        database being written can be torn, or miss what sits in its -wal), then applies the
+        retention policy (forget --prune).
 forget: applies the retention policy only.
 check:  restic check on every repository.
 restic: runs restic on the named repository (local, s3) with its settings, for restore.yml and operators.
@@ -19,6 +22,7 @@ from __future__ import annotations
 import datetime
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -100,6 +104,44 @@ def count_rows(config, databases):
         connection.close()
 
 
+# Files next to an SQLite database that belong to it (rollback journal, write-ahead log, its index).
+SQLITE_COMPANIONS = ('', '-journal', '-wal', '-shm')
+
+
+def copy_sqlite_databases(config):
+    """Copies each live SQLite database with the online backup API into the state directory, which is
+    backed up; returns {path: {copy, owner, group, mode}} for the manifest (restore.yml puts each copy
+    back with the owner and mode of the original).
+
+    The copy is one read transaction: it holds every row committed before it began (-wal included) and
+    nothing half-written, while the service keeps running. Orthanc writes an image's file before the
+    index row naming it and the files are backed up after this copy, so every image the copied index
+    names is in the snapshot."""
+    copies = {}
+    directory = os.path.join(config['state_dir'], 'sqlite')
+    for path in config.get('sqlite_databases', []):
+        if not os.path.exists(path):
+            continue
+        os.makedirs(directory, mode=0o700, exist_ok=True)
+        copy = os.path.join(directory, path.strip('/').replace('/', '_'))
+        partial = copy + '.part'
+        if os.path.exists(partial):
+            os.unlink(partial)
+        # Read-only: the backup never creates a -wal or -shm file the service would then not own.
+        source = sqlite3.connect('file:%s?mode=ro' % path, uri=True, timeout=60)
+        target = sqlite3.connect(partial)
+        try:
+            source.backup(target)
+        finally:
+            target.close()
+            source.close()
+        os.chmod(partial, 0o600)
+        os.replace(partial, copy)
+        info = os.stat(path)
+        copies[path] = {'copy': copy, 'owner': info.st_uid, 'group': info.st_gid, 'mode': '%04o' % (info.st_mode & 0o7777)}
+    return copies
+
+
 def write_json(path, data):
     os.makedirs(os.path.dirname(path), mode=0o750, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path))
@@ -120,7 +162,8 @@ def forget(config, repo):
 def backup(config, repo):
     paths = [path for path in config['paths'] if os.path.exists(path)]
     args = ['backup', '--json', '--host', config['host'], '--tag', 'pacsops']
-    for pattern in config['excludes']:
+    live_sqlite = [path + suffix for path in config.get('sqlite_databases', []) for suffix in SQLITE_COMPANIONS]
+    for pattern in config['excludes'] + live_sqlite:
         args += ['--exclude', pattern]
     proc = restic(config, repo, *args, *paths)
     summary = {}
@@ -141,7 +184,8 @@ def run_backup(config, result):
     started = time.time()
     try:
         manifest = dump_databases(config, started - 1)
-    except Exception as error:  # the dump, or the row count, failed: no backup without a consistent dump
+        manifest['sqlite'] = copy_sqlite_databases(config)
+    except Exception as error:  # the dump, the row count or a copy failed: no backup without consistent copies
         result['error'] = str(error)
         return False
     manifest.update(created=now(), host=config['host'])
