@@ -2,12 +2,14 @@
 the probe's C-ECHO succeeds and C-FIND finds exactly the studies stored before, and Orthanc's SQLite
 index is whole and names only images that are on disk.
 
-The index is copied with SQLite's online backup by the backup runner while Orthanc runs; a second
-modality stores a study during the backup, so the copy is taken while Orthanc writes.
+Orthanc holds its index locked exclusively (WAL): the backup runner stops it for the copy of the index
+(SQLite's backup API) and starts it again before restic reads the images. A second modality stores a
+study while the backup runs, so the backup meets an archive being written to.
 """
 import os
 import re
 import sys
+import uuid
 
 import pytest
 import testinfra
@@ -71,8 +73,9 @@ def index_state(host):
 
 
 def test_restore_finds_the_same_studies(host, probe_in):
-    stored = sorted(store(probe_in, f"/tmp/backup-study{i}", IMAGES, "PID-BACKUP") for i in range(STUDIES))
-    before = study_uids(probe_in, "PID-BACKUP")
+    patient = f"PID-BACKUP-{uuid.uuid4().hex[:8]}"  # a verify run on an already used archive starts clean too
+    stored = sorted(store(probe_in, f"/tmp/backup-study{i}", IMAGES, patient) for i in range(STUDIES))
+    before = study_uids(probe_in, patient)
     assert before == stored
 
     # Another modality keeps storing while the backup copies the index.
@@ -94,7 +97,7 @@ def test_restore_finds_the_same_studies(host, probe_in):
     assert echoed, restore.stdout[-3000:]
 
     assert echo(probe_in, ADDRESS, "MODALITY_IN").rc == 0
-    assert study_uids(probe_in, "PID-BACKUP") == before
+    assert study_uids(probe_in, patient) == before
     integrity, attached, missing = index_state(host)
     print(f"restored index: integrity {integrity}, {attached} attachments, {missing} missing; "
           f"studies of the store during the backup: {len(study_uids(probe_in, 'PID-INFLIGHT'))}")

@@ -2,7 +2,7 @@
 """pacsops-backup backup|forget|check, or pacsops-backup restic REPOSITORY ARGS...: what the backup units run.
 
 backup: starts the MariaDB dump unit (a consistent dump first), takes a consistent copy of each
-        SQLite database (Orthanc's index) with SQLite's online backup, records which dump files this
+        SQLite database (Orthanc's index; its unit stopped for the copy) with SQLite's backup API, records which dump files this
         run wrote, every table's row count and the SQLite copies in a manifest, backs the configured
         paths up to every repository with restic (the live SQLite files excluded: a file copy of a
         database being written can be torn, or miss what sits in its -wal), then applies the
@@ -108,38 +108,63 @@ def count_rows(config, databases):
 SQLITE_COMPANIONS = ('', '-journal', '-wal', '-shm')
 
 
-def copy_sqlite_databases(config):
-    """Copies each live SQLite database with the online backup API into the state directory, which is
-    backed up; returns {path: {copy, owner, group, mode}} for the manifest (restore.yml puts each copy
-    back with the owner and mode of the original).
+def systemctl(*args):
+    proc = subprocess.run(['systemctl', *args], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, check=False)
+    return proc.returncode, proc.stdout.strip()
 
-    The copy is one read transaction: it holds every row committed before it began (-wal included) and
-    nothing half-written, while the service keeps running. Orthanc writes an image's file before the
-    index row naming it and the files are backed up after this copy, so every image the copied index
-    names is in the snapshot."""
-    copies = {}
+
+def copy_sqlite_databases(config):
+    """Copies each SQLite database with SQLite's backup API into the state directory, which is backed up;
+    returns {path: {copy, owner, group, mode}} for the manifest (restore.yml puts each copy back with the
+    owner and mode of the original).
+
+    Orthanc keeps its index open in exclusive locking mode with a write-ahead log: no other process can read
+    it while Orthanc runs, and a file copy of index and index-wal taken while it writes can be torn. So the
+    units that hold the databases (sqlite_stop_units) are stopped for the copy (seconds) and started again,
+    even when the copy fails. Orthanc writes an image's file before the index row that names it and the
+    files are backed up after the copy, so every image the copied index names is in the snapshot."""
+    paths = [path for path in config.get('sqlite_databases', []) if os.path.exists(path)]
+    if not paths:
+        return {}
+    stopped = []
+    try:
+        for unit in config.get('sqlite_stop_units', []):
+            if systemctl('is-active', '--quiet', unit)[0] == 0:
+                code, output = systemctl('stop', unit)
+                if code != 0:
+                    raise RuntimeError('could not stop %s for the SQLite copy: %s' % (unit, output))
+                stopped.append(unit)
+        return {path: copy_sqlite(config, path) for path in paths}
+    finally:
+        for unit in stopped:
+            code, output = systemctl('start', unit)
+            if code != 0:
+                raise RuntimeError('could not start %s again after the SQLite copy: %s' % (unit, output))
+
+
+def copy_sqlite(config, path):
     directory = os.path.join(config['state_dir'], 'sqlite')
-    for path in config.get('sqlite_databases', []):
-        if not os.path.exists(path):
-            continue
-        os.makedirs(directory, mode=0o700, exist_ok=True)
-        copy = os.path.join(directory, path.strip('/').replace('/', '_'))
-        partial = copy + '.part'
-        if os.path.exists(partial):
-            os.unlink(partial)
-        # Read-only: the backup never creates a -wal or -shm file the service would then not own.
-        source = sqlite3.connect('file:%s?mode=ro' % path, uri=True, timeout=60)
-        target = sqlite3.connect(partial)
-        try:
-            source.backup(target)
-        finally:
-            target.close()
-            source.close()
-        os.chmod(partial, 0o600)
-        os.replace(partial, copy)
-        info = os.stat(path)
-        copies[path] = {'copy': copy, 'owner': info.st_uid, 'group': info.st_gid, 'mode': '%04o' % (info.st_mode & 0o7777)}
-    return copies
+    os.makedirs(directory, mode=0o700, exist_ok=True)
+    copy = os.path.join(directory, path.strip('/').replace('/', '_'))
+    partial = copy + '.part'
+    if os.path.exists(partial):
+        os.unlink(partial)
+    # Read-only: the backup never creates a -wal or -shm file the service would then not own. A database
+    # another process holds locked fails here after the timeout (the backup API itself would wait forever).
+    source = sqlite3.connect('file:%s?mode=ro' % path, uri=True, timeout=10)
+    target = sqlite3.connect(partial)
+    try:
+        source.execute('SELECT count(*) FROM sqlite_master').fetchone()
+        source.backup(target)
+    except sqlite3.Error as error:
+        raise RuntimeError('SQLite copy of %s failed: %s' % (path, error)) from error
+    finally:
+        target.close()
+        source.close()
+    os.chmod(partial, 0o600)
+    os.replace(partial, copy)
+    info = os.stat(path)
+    return {'copy': copy, 'owner': info.st_uid, 'group': info.st_gid, 'mode': '%04o' % (info.st_mode & 0o7777)}
 
 
 def write_json(path, data):
