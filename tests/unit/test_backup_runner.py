@@ -134,10 +134,10 @@ def test_sqlite_index_is_copied_online_and_the_live_file_left_out(runner):
     entry = manifest['sqlite'][str(live)]
     assert list(manifest['sqlite']) == [str(live)]
     assert entry['mode'] == '0640' and entry['owner'] == os.getuid()
-    copy = sqlite3.connect(entry['copy'])
+    copy = sqlite3.connect(entry['file'])
     assert copy.execute('SELECT uid FROM studies').fetchall() == [('1.2.3',)]
     assert copy.execute('PRAGMA integrity_check').fetchone() == ('ok',)
-    assert oct(os.stat(entry['copy']).st_mode & 0o777) == '0o600'
+    assert oct(os.stat(entry['file']).st_mode & 0o777) == '0o600'
     log = _log(runner)
     for suffix in ('', '-journal', '-wal', '-shm'):
         assert '--exclude %s%s ' % (live, suffix) in log

@@ -115,7 +115,7 @@ def systemctl(*args):
 
 def copy_sqlite_databases(config):
     """Copies each SQLite database with SQLite's backup API into the state directory, which is backed up;
-    returns {path: {copy, owner, group, mode}} for the manifest (restore.yml puts each copy back with the
+    returns {path: {file, owner, group, mode}} for the manifest (restore.yml puts each copy back with the
     owner and mode of the original).
 
     Orthanc keeps its index open in exclusive locking mode with a write-ahead log: no other process can read
@@ -164,7 +164,7 @@ def copy_sqlite(config, path):
     os.chmod(partial, 0o600)
     os.replace(partial, copy)
     info = os.stat(path)
-    return {'copy': copy, 'owner': info.st_uid, 'group': info.st_gid, 'mode': '%04o' % (info.st_mode & 0o7777)}
+    return {'file': copy, 'owner': info.st_uid, 'group': info.st_gid, 'mode': '%04o' % (info.st_mode & 0o7777)}
 
 
 def write_json(path, data):
