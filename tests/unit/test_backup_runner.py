@@ -8,6 +8,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import sqlite3
 import stat
 from pathlib import Path
 
@@ -111,6 +112,70 @@ def test_dump_runs_first_and_a_failed_dump_stops_the_backup(runner, monkeypatch)
     assert runner.main(['pacsops-backup', 'backup']) == 1
     assert 'backup --json' not in _log(runner)
     assert 'dump unit pacsops-mariadb-dump.service failed' in _status(runner)['backup']['error']
+
+
+def test_sqlite_index_is_copied_online_and_the_live_file_left_out(runner):
+    live = runner.tmp / 'data' / 'index'
+    writer = sqlite3.connect(str(live))
+    writer.execute('PRAGMA journal_mode=WAL')
+    writer.execute('CREATE TABLE studies (uid TEXT)')
+    writer.execute("INSERT INTO studies VALUES ('1.2.3')")
+    writer.commit()
+    # A transaction in progress: the copy holds what was committed, not this row.
+    writer.execute("INSERT INTO studies VALUES ('uncommitted')")
+    live.chmod(0o640)
+    runner.config['sqlite_databases'] = [str(live), str(runner.tmp / 'no-such-index')]
+    runner.config['sqlite_stop_units'] = ['orthanc.service']
+    (runner.tmp / 'config.json').write_text(json.dumps(runner.config))
+
+    assert runner.main(['pacsops-backup', 'backup']) == 0
+    writer.rollback()
+    manifest = json.loads((runner.tmp / 'state' / 'manifest.json').read_text())
+    entry = manifest['sqlite'][str(live)]
+    assert list(manifest['sqlite']) == [str(live)]
+    assert entry['mode'] == '0640' and entry['owner'] == os.getuid()
+    copy = sqlite3.connect(entry['file'])
+    assert copy.execute('SELECT uid FROM studies').fetchall() == [('1.2.3',)]
+    assert copy.execute('PRAGMA integrity_check').fetchone() == ('ok',)
+    assert oct(os.stat(entry['file']).st_mode & 0o777) == '0o600'
+    log = _log(runner)
+    for suffix in ('', '-journal', '-wal', '-shm'):
+        assert '--exclude %s%s ' % (live, suffix) in log
+    # the unit holding the index is stopped for the copy only: started again before restic reads the files
+    assert log.index('systemctl stop orthanc.service') < log.index('systemctl start orthanc.service') < log.index('backup --json')
+
+
+def test_an_unreadable_sqlite_database_stops_the_backup_and_restarts_the_unit(runner):
+    (runner.tmp / 'data' / 'index').write_text('not a database')
+    runner.config['sqlite_databases'] = [str(runner.tmp / 'data' / 'index')]
+    runner.config['sqlite_stop_units'] = ['orthanc.service']
+    (runner.tmp / 'config.json').write_text(json.dumps(runner.config))
+    assert runner.main(['pacsops-backup', 'backup']) == 1
+    log = _log(runner)
+    assert 'backup --json' not in log, 'restic ran without a consistent copy of the index'
+    assert 'systemctl start orthanc.service' in log
+    assert 'SQLite copy of %s failed' % (runner.tmp / 'data' / 'index') in _status(runner)['backup']['error']
+
+
+def test_a_database_locked_by_its_service_fails_instead_of_waiting(runner, monkeypatch):
+    live = runner.tmp / 'data' / 'index'
+    holder = sqlite3.connect(str(live))
+    holder.execute('PRAGMA locking_mode=EXCLUSIVE')
+    holder.execute('CREATE TABLE t (x)')
+    holder.commit()
+    monkeypatch.setattr(runner.sqlite3, 'connect', _short_timeout(runner.sqlite3.connect))
+    runner.config['sqlite_databases'] = [str(live)]
+    (runner.tmp / 'config.json').write_text(json.dumps(runner.config))
+    assert runner.main(['pacsops-backup', 'backup']) == 1
+    assert 'database is locked' in _status(runner)['backup']['error']
+    holder.close()
+
+
+def _short_timeout(connect):
+    def wrapped(*args, **kwargs):
+        kwargs['timeout'] = 0.2
+        return connect(*args, **kwargs)
+    return wrapped
 
 
 def test_restic_passthrough_uses_the_named_repository(runner, capsys):

@@ -1,9 +1,12 @@
 # Managed by Ansible (pacsops.server.backup); local changes are overwritten.
 """pacsops-backup backup|forget|check, or pacsops-backup restic REPOSITORY ARGS...: what the backup units run.
 
-backup: starts the MariaDB dump unit (a consistent dump first), records which dump files this run
-        wrote and every table's row count in a manifest, backs the configured paths up to every
-        repository with restic, then applies the retention policy (forget --prune).
+backup: starts the MariaDB dump unit (a consistent dump first), takes a consistent copy of each
+        SQLite database (Orthanc's index; its unit stopped for the copy) with SQLite's backup API, records which dump files this
+        run wrote, every table's row count and the SQLite copies in a manifest, backs the configured
+        paths up to every repository with restic (the live SQLite files excluded: a file copy of a
+        database being written can be torn, or miss what sits in its -wal), then applies the
+        retention policy (forget --prune).
 forget: applies the retention policy only.
 check:  restic check on every repository.
 restic: runs restic on the named repository (local, s3) with its settings, for restore.yml and operators.
@@ -19,6 +22,7 @@ from __future__ import annotations
 import datetime
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -100,6 +104,69 @@ def count_rows(config, databases):
         connection.close()
 
 
+# Files next to an SQLite database that belong to it (rollback journal, write-ahead log, its index).
+SQLITE_COMPANIONS = ('', '-journal', '-wal', '-shm')
+
+
+def systemctl(*args):
+    proc = subprocess.run(['systemctl', *args], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, check=False)
+    return proc.returncode, proc.stdout.strip()
+
+
+def copy_sqlite_databases(config):
+    """Copies each SQLite database with SQLite's backup API into the state directory, which is backed up;
+    returns {path: {file, owner, group, mode}} for the manifest (restore.yml puts each copy back with the
+    owner and mode of the original).
+
+    Orthanc keeps its index open in exclusive locking mode with a write-ahead log: no other process can read
+    it while Orthanc runs, and a file copy of index and index-wal taken while it writes can be torn. So the
+    units that hold the databases (sqlite_stop_units) are stopped for the copy (seconds) and started again,
+    even when the copy fails. Orthanc writes an image's file before the index row that names it and the
+    files are backed up after the copy, so every image the copied index names is in the snapshot."""
+    paths = [path for path in config.get('sqlite_databases', []) if os.path.exists(path)]
+    if not paths:
+        return {}
+    stopped = []
+    try:
+        for unit in config.get('sqlite_stop_units', []):
+            if systemctl('is-active', '--quiet', unit)[0] == 0:
+                code, output = systemctl('stop', unit)
+                if code != 0:
+                    raise RuntimeError('could not stop %s for the SQLite copy: %s' % (unit, output))
+                stopped.append(unit)
+        return {path: copy_sqlite(config, path) for path in paths}
+    finally:
+        for unit in stopped:
+            code, output = systemctl('start', unit)
+            if code != 0:
+                raise RuntimeError('could not start %s again after the SQLite copy: %s' % (unit, output))
+
+
+def copy_sqlite(config, path):
+    directory = os.path.join(config['state_dir'], 'sqlite')
+    os.makedirs(directory, mode=0o700, exist_ok=True)
+    copy = os.path.join(directory, path.strip('/').replace('/', '_'))
+    partial = copy + '.part'
+    if os.path.exists(partial):
+        os.unlink(partial)
+    # Read-only: the backup never creates a -wal or -shm file the service would then not own. A database
+    # another process holds locked fails here after the timeout (the backup API itself would wait forever).
+    source = sqlite3.connect('file:%s?mode=ro' % path, uri=True, timeout=10)
+    target = sqlite3.connect(partial)
+    try:
+        source.execute('SELECT count(*) FROM sqlite_master').fetchone()
+        source.backup(target)
+    except sqlite3.Error as error:
+        raise RuntimeError('SQLite copy of %s failed: %s' % (path, error)) from error
+    finally:
+        target.close()
+        source.close()
+    os.chmod(partial, 0o600)
+    os.replace(partial, copy)
+    info = os.stat(path)
+    return {'file': copy, 'owner': info.st_uid, 'group': info.st_gid, 'mode': '%04o' % (info.st_mode & 0o7777)}
+
+
 def write_json(path, data):
     os.makedirs(os.path.dirname(path), mode=0o750, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path))
@@ -120,7 +187,8 @@ def forget(config, repo):
 def backup(config, repo):
     paths = [path for path in config['paths'] if os.path.exists(path)]
     args = ['backup', '--json', '--host', config['host'], '--tag', 'pacsops']
-    for pattern in config['excludes']:
+    live_sqlite = [path + suffix for path in config.get('sqlite_databases', []) for suffix in SQLITE_COMPANIONS]
+    for pattern in config['excludes'] + live_sqlite:
         args += ['--exclude', pattern]
     proc = restic(config, repo, *args, *paths)
     summary = {}
@@ -141,7 +209,8 @@ def run_backup(config, result):
     started = time.time()
     try:
         manifest = dump_databases(config, started - 1)
-    except Exception as error:  # the dump, or the row count, failed: no backup without a consistent dump
+        manifest['sqlite'] = copy_sqlite_databases(config)
+    except Exception as error:  # the dump, the row count or a copy failed: no backup without consistent copies
         result['error'] = str(error)
         return False
     manifest.update(created=now(), host=config['host'])
