@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The reference the performance goal is measured against: a plain shell script that installs and
 # starts what playbooks/ipacs_host.yml installs (firewalld, Docker + Compose, MariaDB with an app user
-# and its schemas, chrony, ClamAV, OpenVPN, the ipacs account, the Orthanc DICOM archive) on a fresh
+# and its schemas, chrony, ClamAV, OpenVPN, the ipacs account, the Orthanc DICOM archive, and the
+# hardening role's packages: sshd, auditd, unattended-upgrades, Lynis and its helpers) on a fresh
 # container, then runs again.
 # Usage: tools/bench/shell-floor.sh [image]   prints "first run: N ms" and "second run: N ms".
 set -euo pipefail
@@ -20,10 +21,12 @@ export DEBIAN_FRONTEND=noninteractive
 # Debian 13 ships Compose v2 as docker-compose; Debian 12 gets docker.io alone (as the role does).
 compose=""; [ "$VERSION_ID" = 12 ] || compose="docker-cli docker-compose"
 packages="firewalld docker.io $compose mariadb-server mariadb-client python3-pymysql chrony
-  clamav-daemon clamav-freshclam clamdscan openvpn python3-selinux python3-semanage orthanc"
+  clamav-daemon clamav-freshclam clamdscan openvpn python3-selinux python3-semanage orthanc
+  openssh-server auditd unattended-upgrades libpam-pwquality lynis debsums apt-show-versions sysstat
+  libpam-tmpdir apt-listchanges"
 [ -n "$(find /var/lib/apt/lists -name "*Packages*" -mmin -1440 2>/dev/null)" ] || apt-get update -qq
 dpkg -s $packages >/dev/null 2>&1 || apt-get install -y -qq --no-install-recommends $packages >/dev/null
-systemctl enable --now firewalld docker mariadb chrony clamav-freshclam orthanc >/dev/null 2>&1
+systemctl enable --now firewalld docker mariadb chrony clamav-freshclam orthanc ssh >/dev/null 2>&1
 for p in 22/tcp 80/tcp 443/tcp; do firewall-cmd -q --permanent --add-port=$p; done
 firewall-cmd -q --reload
 id ipacs >/dev/null 2>&1 || useradd -m -s /bin/bash ipacs
