@@ -12,7 +12,7 @@ image=${1:-pacsops/debian12:latest}
 host=${PACSOPS_BENCH_PREFIX:-pacsops-bench}-floor
 trap 'docker rm -f $host >/dev/null 2>&1 || true' EXIT
 docker rm -f $host >/dev/null 2>&1 || true
-ansible-playbook molecule/shared/create.yml -i "$host," -e ansible_connection=community.docker.docker_api \
+ansible-playbook molecule/shared/create.yml -i "$host," \
   -e "{\"molecule_yml\": {\"platforms\": [{\"name\": \"$host\", \"image\": \"$image\"}]}}" >/dev/null
 
 script='set -e
