@@ -10,9 +10,12 @@ cd "$(dirname "$0")/../.."
 export PATH="$PWD/.venv/bin:$PATH"
 image=${1:-pacsops/debian12:latest}
 host=${PACSOPS_BENCH_PREFIX:-pacsops-bench}-floor
-trap 'docker rm -f $host >/dev/null 2>&1 || true' EXIT
+inventory=$(mktemp)
+trap 'rm -f "$inventory"; docker rm -f $host >/dev/null 2>&1 || true' EXIT
 docker rm -f $host >/dev/null 2>&1 || true
-ansible-playbook molecule/shared/create.yml -i "$host," \
+# create.yml's last play waits for the container through the inventory's connection.
+printf 'all:\n  hosts:\n    %s:\n      ansible_connection: community.docker.docker_api\n' $host >"$inventory"
+ansible-playbook molecule/shared/create.yml -i "$inventory" \
   -e "{\"molecule_yml\": {\"platforms\": [{\"name\": \"$host\", \"image\": \"$image\"}]}}" >/dev/null
 
 script='set -e
