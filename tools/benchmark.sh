@@ -32,6 +32,12 @@ printf 'all:\n  children:\n    ipacs_hosts:\n      hosts:\n        %s:\n        
 docker rm -f $host >/dev/null 2>&1 || true
 ansible-playbook molecule/shared/create.yml -i "$inventory/hosts.yml" \
   -e "{\"molecule_yml\": {\"platforms\": [{\"name\": \"$host\", \"image\": \"$image\"}]}}" >/dev/null
+# The demo host's settings (the DICOM check from the controller over the bridge), for this container.
+mkdir -p "$inventory/host_vars"
+cp inventories/example/host_vars/pacsops-demo.yml "$inventory/host_vars/$host.yml"
+PACSOPS_DEMO_ADDRESS=$(docker inspect -f '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' $host)
+PACSOPS_DEMO_GATEWAY=$(docker inspect -f '{{range .NetworkSettings.Networks}}{{.Gateway}}{{end}}' $host)
+export PACSOPS_DEMO_ADDRESS PACSOPS_DEMO_GATEWAY
 
 declare -A took recap
 run() {  # run LABEL ARGS...: one timed playbook run; records its time and recap
