@@ -47,7 +47,7 @@ run() {  # run LABEL ARGS...: one timed playbook run; records its time and recap
   ansible-playbook -i "$inventory/hosts.yml" playbooks/ipacs_host.yml "$@" >"$logs/$label.log" 2>&1 \
     || { tail -30 "$logs/$label.log"; exit 1; }
   took[$label]=$(( $(ms) - start ))
-  recap[$label]=$(grep -E "^$host +:" "$logs/$label.log" | tr -s ' ' | cut -d' ' -f3-6)
+  recap[$label]=$(grep -E "^$host +:" "$logs/$label.log" | tr -s ' ' | cut -d' ' -f3-6 || true)
 }
 
 # Start time of every running service: a restart moves it.
