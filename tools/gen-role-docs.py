@@ -72,8 +72,8 @@ def plain(text):
             return link_text
         if ref_text is not None:
             return ref_text
-        if kind in "OP" and "#" in body:  # O(collection.plugin#type:option)
-            body = body.split(":", 1)[-1] if ":" in body else body.split("#")[0]
+        if kind in "OP" and "#" in body:  # O(collection.plugin#type:option), O(collection.role#role:entrypoint:option)
+            body = body.rsplit(":", 1)[-1] if ":" in body else body.split("#")[0]
         if kind in ("I", "B", "U"):
             return body
         return f"`{body}`"
