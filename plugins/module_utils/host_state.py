@@ -43,6 +43,19 @@ DPKG_FORMAT = '${Package}\\t${db:Status-Status}\\t${Version}\\n'
 RPM_FORMAT = '%{NAME}\\t%{VERSION}-%{RELEASE}\\n'
 
 
+# The module's options, shared by the module and its action plugin (which validates them on the controller).
+ARGUMENT_SPEC = dict(
+    files=dict(type='list', elements='path', default=[]),
+    units=dict(type='list', elements='str', default=[]),
+    packages=dict(type='list', elements='str', default=[]),
+    users=dict(type='list', elements='str', default=[]),
+    groups=dict(type='list', elements='str', default=[]),
+    firewalld_interfaces=dict(type='list', elements='str', default=[]),
+    memory=dict(type='bool', default=False),
+    package_manager=dict(type='str', default='auto', choices=['auto', 'dpkg', 'rpm']),
+)
+
+
 class HostStateError(Exception):
     """A command the read depends on failed in a way that is not "absent"."""
 
@@ -361,3 +374,25 @@ def read(files=(), units=(), packages=(), users=(), groups=(), runner=None, root
     if memory:
         state['memtotal_mb'] = read_memtotal_mb(root)
     return state
+
+
+def module_result(params, runner, which):
+    """What the module returns for validated ``params``: the state, or ``failed`` and ``msg``.
+
+    ``runner(argv) -> (rc, stdout, stderr)`` runs a command with LC_ALL=C; ``which(name)`` finds an executable.
+    The module and the light path of its action plugin (plugins/plugin_utils/remote_python.py) both call this.
+    """
+    manager = params['package_manager']
+    if manager == 'auto':
+        manager = 'dpkg' if which('dpkg-query') else 'rpm'
+    systemd_running = os.path.isdir('/run/systemd/system')
+    files = [os.path.expanduser(os.path.expandvars(path)) for path in params['files']]
+    try:
+        state = read(files=files, units=params['units'], packages=params['packages'],
+                     users=params['users'], groups=params['groups'], runner=runner,
+                     firewalld_interfaces=params['firewalld_interfaces'],
+                     package_manager=manager, systemd_running=systemd_running,
+                     memory=params['memory'])
+    except HostStateError as exc:
+        return {'failed': True, 'msg': str(exc)}
+    return dict(changed=False, systemd_running=systemd_running, package_manager=manager, **state)

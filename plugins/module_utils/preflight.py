@@ -116,6 +116,18 @@ PROFILES = {
 }
 
 
+# The module's options, shared by the module and its action plugin (which validates them on the controller).
+ARGUMENT_SPEC = dict(
+    profile=dict(type='str', required=True, choices=sorted(PROFILES)),
+    thresholds=dict(type='dict', default={}),
+    paths=dict(type='dict', default={}),
+    concurrent_users=dict(type='int', default=10),
+    pathology=dict(type='bool', default=False),
+    fail_on_unmet=dict(type='bool', default=True),
+    tls_certificates=dict(type='list', elements='path', default=[]),
+)
+
+
 class PreflightError(Exception):
     """Bad input (unknown profile, threshold or path key)."""
 
@@ -583,3 +595,28 @@ def unmet_message(result):
     return 'Host does not meet the %s requirements: %s' % (
         result['profile'],
         '; '.join('%s: found %s, required %s' % (c['name'], c['found'], c['required']) for c in failed))
+
+
+def module_result(params, runner=None, which=None):
+    """What the module returns for validated ``params``: the grading, with ``failed`` and ``msg`` when it fails.
+
+    The module and the light path of its action plugin (plugins/plugin_utils/remote_python.py) both call this;
+    ``runner`` and ``which`` are not needed here.
+    """
+    try:
+        result = run(
+            params['profile'],
+            thresholds=params['thresholds'],
+            paths=params['paths'],
+            concurrent_users=params['concurrent_users'],
+            pathology=params['pathology'],
+            tls_certificates=[os.path.expanduser(os.path.expandvars(path)) for path in params['tls_certificates']],
+        )
+    except PreflightError as exc:
+        return {'failed': True, 'msg': str(exc)}
+    except (IOError, OSError) as exc:
+        return {'failed': True, 'msg': 'cannot read host facts: %s' % exc}
+    result['changed'] = False
+    if params['fail_on_unmet'] and not result['ready']:
+        result.update(failed=True, msg=unmet_message(result))
+    return result

@@ -32,6 +32,26 @@ except ImportError:  # pragma: no cover
 # Bytes of the answer searched for the marker.
 MAX_BODY = 1024 * 1024
 
+# The module's options, shared by the module and its action plugin (which validates them on the controller).
+TARGET_OPTIONS = dict(
+    name=dict(type='str', required=True),
+    url=dict(type='str', required=True),
+    marker=dict(type='str'),
+    status_code=dict(type='list', elements='int', default=[200]),
+    use_proxy=dict(type='bool', default=True),
+    validate_certs=dict(type='bool', default=True),
+    hint=dict(type='str'),
+)
+ARGUMENT_SPEC = dict(
+    targets=dict(type='list', elements='dict', required=True, options=TARGET_OPTIONS),
+    http_proxy=dict(type='str', default=''),
+    https_proxy=dict(type='str', default=''),
+    no_proxy=dict(type='list', elements='str', default=[]),
+    proxy_username=dict(type='str', default=''),
+    proxy_password=dict(type='str', default='', no_log=True),
+    timeout=dict(type='int', default=10),
+)
+
 HINTS = {
     'dns': 'DNS cannot resolve the host; behind a proxy, set proxy_http / proxy_https so the proxy resolves it.',
     'connect': 'Nothing listens there, or a firewall (iptables/firewalld) rejects it; check the proxy address and port.',
@@ -152,3 +172,18 @@ def check_all(targets, opener=urllib_opener, http_proxy='', https_proxy='', no_p
     from concurrent.futures import ThreadPoolExecutor
     with ThreadPoolExecutor(max_workers=min(8, len(targets))) as pool:
         return list(pool.map(one, targets))
+
+
+def module_result(params, runner=None, which=None):
+    """What the module returns for validated ``params``, with ``failed`` and ``msg`` for a target that is not http(s).
+
+    The module and the light path of its action plugin (plugins/plugin_utils/remote_python.py) both call this.
+    """
+    for target in params['targets']:
+        if not target['url'].startswith(('http://', 'https://')):
+            return {'failed': True, 'msg': 'targets: %s: url %r is not http(s)' % (target['name'], target['url'])}
+    results = check_all(params['targets'], http_proxy=params['http_proxy'], https_proxy=params['https_proxy'],
+                        no_proxy=params['no_proxy'], username=params['proxy_username'],
+                        password=params['proxy_password'], timeout=params['timeout'])
+    return {'changed': False, 'results': results,
+            'unreachable_targets': sum(1 for entry in results if not entry['reachable'])}

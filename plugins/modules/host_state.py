@@ -219,46 +219,21 @@ memtotal_mb:
   sample: 15843
 """
 
-import os
-
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.pacsops.server.plugins.module_utils.host_state import HostStateError, read
+from ansible_collections.pacsops.server.plugins.module_utils.host_state import ARGUMENT_SPEC, module_result
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec=dict(
-            files=dict(type='list', elements='path', default=[]),
-            units=dict(type='list', elements='str', default=[]),
-            packages=dict(type='list', elements='str', default=[]),
-            users=dict(type='list', elements='str', default=[]),
-            groups=dict(type='list', elements='str', default=[]),
-            firewalld_interfaces=dict(type='list', elements='str', default=[]),
-            memory=dict(type='bool', default=False),
-            package_manager=dict(type='str', default='auto', choices=['auto', 'dpkg', 'rpm']),
-        ),
-        supports_check_mode=True,
-    )
-    params = module.params
-
-    manager = params['package_manager']
-    if manager == 'auto':
-        manager = 'dpkg' if module.get_bin_path('dpkg-query') else 'rpm'
-    systemd_running = os.path.isdir('/run/systemd/system')
+    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
 
     def runner(argv):
         return module.run_command(argv, environ_update={'LC_ALL': 'C'})
 
-    try:
-        state = read(files=params['files'], units=params['units'], packages=params['packages'],
-                     users=params['users'], groups=params['groups'], runner=runner,
-                     firewalld_interfaces=params['firewalld_interfaces'],
-                     package_manager=manager, systemd_running=systemd_running,
-                     memory=params['memory'])
-    except HostStateError as exc:
-        module.fail_json(msg=str(exc))
-    module.exit_json(changed=False, systemd_running=systemd_running, package_manager=manager, **state)
+    result = module_result(module.params, runner, module.get_bin_path)
+    if result.get('failed'):
+        module.fail_json(**result)
+    module.exit_json(**result)
 
 
 if __name__ == '__main__':

@@ -228,45 +228,15 @@ facts:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.pacsops.server.plugins.module_utils.preflight import (
-    PROFILES,
-    PreflightError,
-    run,
-    unmet_message,
-)
+from ansible_collections.pacsops.server.plugins.module_utils.preflight import ARGUMENT_SPEC, module_result
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec=dict(
-            profile=dict(type='str', required=True, choices=sorted(PROFILES)),
-            thresholds=dict(type='dict', default={}),
-            paths=dict(type='dict', default={}),
-            concurrent_users=dict(type='int', default=10),
-            pathology=dict(type='bool', default=False),
-            fail_on_unmet=dict(type='bool', default=True),
-            tls_certificates=dict(type='list', elements='path', default=[]),
-        ),
-        supports_check_mode=True,
-    )
-    params = module.params
-    try:
-        result = run(
-            params['profile'],
-            thresholds=params['thresholds'],
-            paths=params['paths'],
-            concurrent_users=params['concurrent_users'],
-            pathology=params['pathology'],
-            tls_certificates=params['tls_certificates'],
-        )
-    except PreflightError as exc:
-        module.fail_json(msg=str(exc))
-    except (IOError, OSError) as exc:
-        module.fail_json(msg='cannot read host facts: %s' % exc)
-
-    if params['fail_on_unmet'] and not result['ready']:
-        module.fail_json(msg=unmet_message(result), changed=False, **result)
-    module.exit_json(changed=False, **result)
+    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
+    result = module_result(module.params)
+    if result.get('failed'):
+        module.fail_json(**result)
+    module.exit_json(**result)
 
 
 if __name__ == '__main__':

@@ -139,40 +139,15 @@ unreachable_targets:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.pacsops.server.plugins.module_utils.url_check import check_all
-
-TARGET_OPTIONS = dict(
-    name=dict(type='str', required=True),
-    url=dict(type='str', required=True),
-    marker=dict(type='str'),
-    status_code=dict(type='list', elements='int', default=[200]),
-    use_proxy=dict(type='bool', default=True),
-    validate_certs=dict(type='bool', default=True),
-    hint=dict(type='str'),
-)
+from ansible_collections.pacsops.server.plugins.module_utils.url_check import ARGUMENT_SPEC, module_result
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec=dict(
-            targets=dict(type='list', elements='dict', required=True, options=TARGET_OPTIONS),
-            http_proxy=dict(type='str', default=''),
-            https_proxy=dict(type='str', default=''),
-            no_proxy=dict(type='list', elements='str', default=[]),
-            proxy_username=dict(type='str', default=''),
-            proxy_password=dict(type='str', default='', no_log=True),
-            timeout=dict(type='int', default=10),
-        ),
-        supports_check_mode=True,
-    )
-    params = module.params
-    for target in params['targets']:
-        if not target['url'].startswith(('http://', 'https://')):
-            module.fail_json(msg='targets: %s: url %r is not http(s)' % (target['name'], target['url']))
-    results = check_all(params['targets'], http_proxy=params['http_proxy'], https_proxy=params['https_proxy'],
-                        no_proxy=params['no_proxy'], username=params['proxy_username'],
-                        password=params['proxy_password'], timeout=params['timeout'])
-    module.exit_json(changed=False, results=results, unreachable_targets=sum(1 for entry in results if not entry['reachable']))
+    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
+    result = module_result(module.params)
+    if result.get('failed'):
+        module.fail_json(**result)
+    module.exit_json(**result)
 
 
 if __name__ == '__main__':

@@ -199,11 +199,11 @@ def run_main(capsys, args, check_mode=False):
 @pytest.mark.parametrize('check_mode', [False, True])
 def test_main_reads_everything_unchanged(root, capsys, monkeypatch, check_mode):
     runner = FakeRunner({'systemctl': (0, SYSTEMCTL_SHOW, ''), 'dpkg-query': (1, DPKG_OUT, DPKG_ERR)})
-    monkeypatch.setattr(host_state_module, 'read', functools.partial(host_state.read, root=str(root)))
+    monkeypatch.setattr(host_state, 'read', functools.partial(host_state.read, root=str(root)))
     monkeypatch.setattr(host_state_module.AnsibleModule, 'run_command',
                         lambda self, argv, **kwargs: runner(argv))
     monkeypatch.setattr(host_state_module.AnsibleModule, 'get_bin_path', lambda self, name, **kwargs: '/usr/bin/' + name)
-    monkeypatch.setattr(host_state_module.os.path, 'isdir', lambda path: path == '/run/systemd/system')
+    monkeypatch.setattr(host_state.os.path, 'isdir', lambda path: path == '/run/systemd/system')
     result = run_main(capsys, {
         'files': ['/etc/app.conf'], 'units': ['docker.service', 'nosuch.service', 'pacsops-clamav-scan.timer'],
         'packages': ['chrony', 'clamav', 'nosuch'], 'users': ['ipacs'], 'groups': ['docker']}, check_mode)
@@ -219,10 +219,10 @@ def test_main_reads_everything_unchanged(root, capsys, monkeypatch, check_mode):
 
 
 def test_main_fails_with_the_command_error(root, capsys, monkeypatch):
-    monkeypatch.setattr(host_state_module, 'read', functools.partial(host_state.read, root=str(root)))
+    monkeypatch.setattr(host_state, 'read', functools.partial(host_state.read, root=str(root)))
     monkeypatch.setattr(host_state_module.AnsibleModule, 'run_command',
                         lambda self, argv, **kwargs: (1, '', 'Failed to connect to bus'))
-    monkeypatch.setattr(host_state_module.os.path, 'isdir', lambda path: True)
+    monkeypatch.setattr(host_state.os.path, 'isdir', lambda path: True)
     result = run_main(capsys, {'units': ['docker.service'], 'package_manager': 'rpm'})
     assert result['failed'] is True
     assert 'Failed to connect to bus' in result['msg']

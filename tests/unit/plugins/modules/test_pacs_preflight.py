@@ -27,7 +27,7 @@ def host(tmp_path, monkeypatch):
     def build(sizes=None, **kwargs):
         make_host(tmp_path, **kwargs)
         statvfs = FakeStatvfs(tmp_path, sizes or {'/': 100 * GB, '/home': 1000 * GB})
-        monkeypatch.setattr(pacs_preflight, 'run',
+        monkeypatch.setattr(preflight, 'run',
                             functools.partial(preflight.run, root=str(tmp_path), statvfs=statvfs, affinity=None))
         return tmp_path
     return build

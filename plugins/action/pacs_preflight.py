@@ -1,0 +1,14 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) pacsops maintainers
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""pacsops.server.pacs_preflight: its read-only logic runs on the host as one light Python program (see remote_python)."""
+
+from __future__ import annotations
+
+from ansible_collections.pacsops.server.plugins.plugin_utils.remote_python import LightReadAction
+
+
+class ActionModule(LightReadAction):
+
+    MODULE = 'pacsops.server.pacs_preflight'
+    MODULE_UTILS = 'ansible_collections.pacsops.server.plugins.module_utils.preflight'
