@@ -10,11 +10,33 @@ difference in Python, write only that. ``ZoneClient`` adapts ``firewall.client.F
 
 from __future__ import annotations
 
+import traceback
+
 # The kinds of zone entries the module manages, as sets of strings; interfaces and sources (bound at
 # runtime by NetworkManager and docker) are left alone.
 KINDS = ('services', 'ports', 'protocols', 'source_ports', 'rich_rules')
 # Zone targets as firewalld stores them.
 TARGETS = {'default': 'default', 'ACCEPT': 'ACCEPT', 'DROP': 'DROP', 'REJECT': '%%REJECT%%'}
+UNIT = 'firewalld.service'
+
+# The module's options, shared by the module and its action plugin (which validates them on the controller).
+ARGUMENT_SPEC = dict(
+    zone=dict(type='str', required=True),
+    default_zone=dict(type='bool', default=True),
+    target=dict(type='str', choices=list(TARGETS), default='default'),
+    services=dict(type='list', elements='str', default=[]),
+    ports=dict(type='list', elements='str', default=[]),
+    protocols=dict(type='list', elements='str', default=[]),
+    source_ports=dict(type='list', elements='str', default=[]),
+    source_rules=dict(type='list', elements='dict', default=[], options=dict(
+        port=dict(type='str', required=True),
+        proto=dict(type='str', default='tcp'),
+        source=dict(type='str', required=True),
+    )),
+    rich_rules=dict(type='list', elements='str', default=[]),
+    exclusive=dict(type='bool', default=False),
+    start=dict(type='bool', default=True),
+)
 
 
 def source_rule_text(port, proto, source):
@@ -169,3 +191,86 @@ def apply(client, zone, planned):
         client.runtime(action, zone, kind, item)
     if planned.default_zone:
         client.set_default_zone(zone)
+
+
+def firewall_api():
+    """firewalld's Python client on the host: (FirewallClient, FirewallClientZoneSettings, normalize_rule)."""
+    from firewall.client import FirewallClient, FirewallClientZoneSettings  # pylint: disable=import-outside-toplevel
+    from firewall.core.rich import Rich_Rule  # pylint: disable=import-outside-toplevel
+
+    def normalize_rule(text):
+        return str(Rich_Rule(rule_str=text))
+    return FirewallClient, FirewallClientZoneSettings, normalize_rule
+
+
+def unit_state(runner):
+    """(ActiveState, UnitFileState) of firewalld, or an error; systemctl show is systemd's key=value interface."""
+    rc, out, err = runner(['systemctl', 'show', '-p', 'ActiveState', '-p', 'UnitFileState', UNIT])
+    if rc != 0:
+        return None, 'systemctl show %s failed: %s' % (UNIT, err)
+    values = dict(line.split('=', 1) for line in out.splitlines() if '=' in line)
+    return (values.get('ActiveState', ''), values.get('UnitFileState', '')), None
+
+
+def _systemctl(runner, verb):
+    rc, out, err = runner(['systemctl', verb, UNIT])
+    return None if rc == 0 else 'systemctl %s %s failed: %s' % (verb, UNIT, err or out)
+
+
+def module_result(params, runner, which=None, check_mode=False, diff=False):
+    """What the module returns for validated ``params``, with ``failed`` and ``msg`` when it fails.
+
+    The module and the probe of its action plugin (check mode first, plugins/plugin_utils/remote_python.py)
+    both call this; ``runner(argv) -> (rc, stdout, stderr)`` runs systemctl.
+    """
+    result = dict(changed=False, started=False, reloaded=False, changes=[])
+    state, error = unit_state(runner)
+    if error:
+        return {'failed': True, 'msg': error}
+    active, enabled = state
+    if params['start'] and enabled != 'enabled':
+        result['changes'].append('enable firewalld at boot')
+        error = None if check_mode else _systemctl(runner, 'enable')
+        if error:
+            return {'failed': True, 'msg': error}
+    if active != 'active':
+        if not params['start']:
+            return {'failed': True, 'msg': 'firewalld is %s and start is false' % active}
+        result['started'] = True
+        result['changes'].append('start firewalld')
+        if check_mode:
+            # Nothing to read from a stopped firewalld: report what the start would do.
+            result['changes'].append('configure zone %s (firewalld is not running, not read)' % params['zone'])
+            result['changed'] = True
+            return result
+        error = _systemctl(runner, 'start')
+        if error:
+            return {'failed': True, 'msg': error}
+    try:
+        client_class, settings_class, normalize_rule = firewall_api()
+    except ImportError:
+        return {'failed': True, 'exception': traceback.format_exc(),
+                'msg': 'Failed to import the required Python library (firewall, python3-firewall) on the host'}
+    client = client_class()
+    if not client.connected:
+        return {'failed': True, 'msg': 'cannot reach firewalld over D-Bus although %s is active' % UNIT}
+    zone_client = ZoneClient(client, settings_class, normalize_rule)
+    wanted = desired_zone(
+        target=params['target'], services=params['services'], ports=params['ports'],
+        protocols=params['protocols'], source_ports=params['source_ports'], rich_rules=params['rich_rules'],
+        source_rules=params['source_rules'], normalize_rule=normalize_rule)
+    permanent, runtime = zone_client.read(params['zone'])
+    planned = plan(permanent, runtime, wanted, params['exclusive'], default_zone=zone_client.default_zone(),
+                   zone=params['zone'], set_default=params['default_zone'])
+    if not check_mode:
+        try:
+            apply(zone_client, params['zone'], planned)
+        except Exception as exc:  # pylint: disable=broad-exception-caught  # D-Bus and firewalld errors carry the reason
+            return {'failed': True, 'msg': 'firewalld refused the change of zone %s: %s' % (params['zone'], exc),
+                    'changes': planned.changes, 'exception': traceback.format_exc()}
+    result['changes'] += planned.changes
+    result['reloaded'] = planned.reload
+    result['changed'] = bool(result['changes'])
+    if diff:
+        result['diff'] = planned.diff
+    return result

@@ -340,3 +340,83 @@ def plan(state, users=(), databases=(), root_policy='unix_socket', root_password
     if secure_installation:
         _plan_secure_installation(result, state, databases)
     return result
+
+
+# The module's options, shared by the module and its action plugin (which validates them on the controller).
+ARGUMENT_SPEC = dict(
+    login_unix_socket=dict(type='path', default='/run/mysqld/mysqld.sock'),
+    login_user=dict(type='str', default='root'),
+    login_password=dict(type='str', default='', no_log=True),
+    databases=dict(type='list', elements='dict', default=[], options=dict(
+        name=dict(type='str', required=True),
+        state=dict(type='str', choices=['present', 'absent'], default='present'),
+        encoding=dict(type='str', default='utf8mb4'),
+        collation=dict(type='str', default='utf8mb4_general_ci'),
+    )),
+    users=dict(type='list', elements='dict', default=[], options=dict(
+        name=dict(type='str', required=True),
+        password=dict(type='str', no_log=True),
+        hosts=dict(type='list', elements='str', default=['localhost']),
+        priv=dict(type='dict', default={}),
+        state=dict(type='str', choices=['present', 'absent'], default='present'),
+    ), required_if=[('state', 'present', ['password'])]),
+    root_policy=dict(type='str', choices=['unix_socket', 'password'], default='unix_socket'),
+    root_password=dict(type='str', default='', no_log=True),
+    secure_installation=dict(type='bool', default=True),
+)
+REQUIRED_IF = [('root_policy', 'password', ['root_password'])]
+
+
+def connect(pymysql, params):
+    """One connection over the socket, autocommit (GRANT, CREATE USER and DDL commit implicitly anyway)."""
+    return pymysql.connect(unix_socket=params['login_unix_socket'], user=params['login_user'],
+                           password=params['login_password'], autocommit=True, charset='utf8mb4',
+                           cursorclass=pymysql.cursors.DictCursor)
+
+
+def module_result(params, runner=None, which=None, check_mode=False, diff=False):
+    """What the module returns for validated ``params``, with ``failed`` and ``msg`` when it fails.
+
+    One PyMySQL connection: read, plan, and (unless ``check_mode``) execute the plan. ``warnings`` holds
+    what the plan leaves alone on purpose. The module and the probe of its action plugin (check mode first,
+    plugins/plugin_utils/remote_python.py) both call this; ``runner`` and ``which`` are not needed here.
+    """
+    try:
+        import pymysql  # pylint: disable=import-outside-toplevel
+        import pymysql.cursors  # pylint: disable=import-outside-toplevel
+    except ImportError:
+        return {'failed': True, 'msg': 'Failed to import the required Python library (PyMySQL) on the host: '
+                                       'install python3-pymysql'}
+    reserved = sorted(set(user['name'] for user in params['users']) & RESERVED_USERS)
+    system = sorted(set(db['name'] for db in params['databases']) & SYSTEM_DATABASES)
+    if reserved or system:
+        return {'failed': True, 'msg': 'users %s are reserved and databases %s are system schemas: neither is '
+                                       'managed here' % (reserved, system)}
+    try:
+        connection = connect(pymysql, params)
+    except pymysql.MySQLError as exc:
+        return {'failed': True, 'msg': 'cannot connect to MariaDB on %s as %s: %s'
+                                       % (params['login_unix_socket'], params['login_user'], exc)}
+    try:
+        with connection.cursor() as cursor:
+            state = read_state(cursor)
+            planned = plan(state, users=params['users'], databases=params['databases'],
+                           root_policy=params['root_policy'], root_password=params['root_password'],
+                           secure_installation=params['secure_installation'])
+            done = []
+            if not check_mode:
+                for statement in planned.statements:
+                    try:
+                        cursor.execute(statement.sql, statement.args)
+                    except pymysql.MySQLError as exc:
+                        # The statement's description, never its SQL: the SQL arguments hold password hashes.
+                        return {'failed': True, 'msg': 'failed to %s: %s' % (statement.description, exc),
+                                'actions': done}
+                    done.append(statement.description)
+    finally:
+        connection.close()
+    result = dict(changed=planned.changed, actions=planned.actions, left_alone=planned.warnings,
+                  warnings=list(planned.warnings))
+    if diff:
+        result['diff'] = dict(before=planned.before, after=planned.after)
+    return result

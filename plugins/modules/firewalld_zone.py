@@ -135,99 +135,16 @@ diff:
   type: dict
 """
 
-import traceback
+from ansible.module_utils.basic import AnsibleModule
 
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
-
-from ansible_collections.pacsops.server.plugins.module_utils import firewalld_zone
-
-FIREWALL_ERROR = None
-try:
-    from firewall.client import FirewallClient, FirewallClientZoneSettings
-    from firewall.core.rich import Rich_Rule
-except ImportError:  # pragma: no cover - reported by main()
-    FirewallClient = FirewallClientZoneSettings = Rich_Rule = None
-    FIREWALL_ERROR = traceback.format_exc()
-
-UNIT = 'firewalld.service'
-
-
-def unit_state(module):
-    """(ActiveState, UnitFileState) of firewalld; systemctl show is systemd's key=value interface."""
-    rc, out, err = module.run_command(['systemctl', 'show', '-p', 'ActiveState', '-p', 'UnitFileState', UNIT])
-    if rc != 0:
-        module.fail_json(msg='systemctl show %s failed: %s' % (UNIT, err))
-    values = dict(line.split('=', 1) for line in out.splitlines() if '=' in line)
-    return values.get('ActiveState', ''), values.get('UnitFileState', '')
-
-
-def normalize_rule(text):
-    return str(Rich_Rule(rule_str=text))
+from ansible_collections.pacsops.server.plugins.module_utils.firewalld_zone import ARGUMENT_SPEC, module_result
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec=dict(
-            zone=dict(type='str', required=True),
-            default_zone=dict(type='bool', default=True),
-            target=dict(type='str', choices=list(firewalld_zone.TARGETS), default='default'),
-            services=dict(type='list', elements='str', default=[]),
-            ports=dict(type='list', elements='str', default=[]),
-            protocols=dict(type='list', elements='str', default=[]),
-            source_ports=dict(type='list', elements='str', default=[]),
-            source_rules=dict(type='list', elements='dict', default=[], options=dict(
-                port=dict(type='str', required=True),
-                proto=dict(type='str', default='tcp'),
-                source=dict(type='str', required=True),
-            )),
-            rich_rules=dict(type='list', elements='str', default=[]),
-            exclusive=dict(type='bool', default=False),
-            start=dict(type='bool', default=True),
-        ),
-        supports_check_mode=True,
-    )
-    params = module.params
-    result = dict(changed=False, started=False, reloaded=False, changes=[])
-    active, enabled = unit_state(module)
-    if params['start'] and enabled != 'enabled':
-        result['changes'].append('enable firewalld at boot')
-        if not module.check_mode:
-            module.run_command(['systemctl', 'enable', UNIT], check_rc=True)
-    if active != 'active':
-        if not params['start']:
-            module.fail_json(msg='firewalld is %s and start is false' % active)
-        result['started'] = True
-        result['changes'].append('start firewalld')
-        if module.check_mode:
-            # Nothing to read from a stopped firewalld: report what the start would do.
-            result['changes'].append('configure zone %s (firewalld is not running, not read)' % params['zone'])
-            module.exit_json(changed=True, **dict((k, v) for k, v in result.items() if k != 'changed'))
-        module.run_command(['systemctl', 'start', UNIT], check_rc=True)
-    if FirewallClient is None:
-        module.fail_json(msg=missing_required_lib('firewall (python3-firewall)'), exception=FIREWALL_ERROR)
-    client = FirewallClient()
-    if not client.connected:
-        module.fail_json(msg='cannot reach firewalld over D-Bus although %s is active' % UNIT)
-    zone_client = firewalld_zone.ZoneClient(client, FirewallClientZoneSettings, normalize_rule)
-    wanted = firewalld_zone.desired_zone(
-        target=params['target'], services=params['services'], ports=params['ports'],
-        protocols=params['protocols'], source_ports=params['source_ports'], rich_rules=params['rich_rules'],
-        source_rules=params['source_rules'], normalize_rule=normalize_rule)
-    permanent, runtime = zone_client.read(params['zone'])
-    planned = firewalld_zone.plan(permanent, runtime, wanted, params['exclusive'],
-                                  default_zone=zone_client.default_zone(), zone=params['zone'],
-                                  set_default=params['default_zone'])
-    if not module.check_mode:
-        try:
-            firewalld_zone.apply(zone_client, params['zone'], planned)
-        except Exception as exc:  # dbus.exceptions.DBusException and FirewallError carry firewalld's reason
-            module.fail_json(msg='firewalld refused the change of zone %s: %s' % (params['zone'], exc),
-                             changes=planned.changes, exception=traceback.format_exc())
-    result['changes'] += planned.changes
-    result['reloaded'] = planned.reload
-    result['changed'] = bool(result['changes'])
-    if module._diff:
-        result['diff'] = planned.diff
+    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
+    result = module_result(module.params, module.run_command, check_mode=module.check_mode, diff=module._diff)
+    if result.get('failed'):
+        module.fail_json(**result)
     module.exit_json(**result)
 
 

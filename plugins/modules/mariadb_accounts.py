@@ -146,89 +146,22 @@ diff:
   sample: {"before": {"databases": {"public_pacs": "absent"}}, "after": {"databases": {"public_pacs": {"charset": "utf8mb4"}}}}
 """
 
-import traceback
+from ansible.module_utils.basic import AnsibleModule
 
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
-
-from ansible_collections.pacsops.server.plugins.module_utils import mariadb_accounts
-
-PYMYSQL_ERROR = None
-try:
-    import pymysql
-    import pymysql.cursors
-except ImportError:  # pragma: no cover - reported by main()
-    pymysql = None
-    PYMYSQL_ERROR = traceback.format_exc()
-
-
-def connect(params):
-    """One connection over the socket, autocommit (GRANT, CREATE USER and DDL commit implicitly anyway)."""
-    return pymysql.connect(unix_socket=params['login_unix_socket'], user=params['login_user'],
-                           password=params['login_password'], autocommit=True, charset='utf8mb4',
-                           cursorclass=pymysql.cursors.DictCursor)
+from ansible_collections.pacsops.server.plugins.module_utils.mariadb_accounts import (
+    ARGUMENT_SPEC,
+    REQUIRED_IF,
+    module_result,
+)
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec=dict(
-            login_unix_socket=dict(type='path', default='/run/mysqld/mysqld.sock'),
-            login_user=dict(type='str', default='root'),
-            login_password=dict(type='str', default='', no_log=True),
-            databases=dict(type='list', elements='dict', default=[], options=dict(
-                name=dict(type='str', required=True),
-                state=dict(type='str', choices=['present', 'absent'], default='present'),
-                encoding=dict(type='str', default='utf8mb4'),
-                collation=dict(type='str', default='utf8mb4_general_ci'),
-            )),
-            users=dict(type='list', elements='dict', default=[], options=dict(
-                name=dict(type='str', required=True),
-                password=dict(type='str', no_log=True),
-                hosts=dict(type='list', elements='str', default=['localhost']),
-                priv=dict(type='dict', default={}),
-                state=dict(type='str', choices=['present', 'absent'], default='present'),
-            ), required_if=[('state', 'present', ['password'])]),
-            root_policy=dict(type='str', choices=['unix_socket', 'password'], default='unix_socket'),
-            root_password=dict(type='str', default='', no_log=True),
-            secure_installation=dict(type='bool', default=True),
-        ),
-        required_if=[('root_policy', 'password', ['root_password'])],
-        supports_check_mode=True,
-    )
-    if pymysql is None:
-        module.fail_json(msg=missing_required_lib('PyMySQL'), exception=PYMYSQL_ERROR)
-    params = module.params
-    reserved = sorted(set(user['name'] for user in params['users']) & mariadb_accounts.RESERVED_USERS)
-    system = sorted(set(db['name'] for db in params['databases']) & mariadb_accounts.SYSTEM_DATABASES)
-    if reserved or system:
-        module.fail_json(msg='users %s are reserved and databases %s are system schemas: neither is managed here'
-                         % (reserved, system))
-    try:
-        connection = connect(params)
-    except pymysql.MySQLError as exc:
-        module.fail_json(msg='cannot connect to MariaDB on %s as %s: %s'
-                         % (params['login_unix_socket'], params['login_user'], exc))
-    try:
-        with connection.cursor() as cursor:
-            state = mariadb_accounts.read_state(cursor)
-            planned = mariadb_accounts.plan(state, users=params['users'], databases=params['databases'],
-                                            root_policy=params['root_policy'], root_password=params['root_password'],
-                                            secure_installation=params['secure_installation'])
-            done = []
-            if not module.check_mode:
-                for statement in planned.statements:
-                    try:
-                        cursor.execute(statement.sql, statement.args)
-                    except pymysql.MySQLError as exc:
-                        # The statement's description, never its SQL: the SQL arguments hold password hashes.
-                        module.fail_json(msg='failed to %s: %s' % (statement.description, exc), actions=done)
-                    done.append(statement.description)
-    finally:
-        connection.close()
-    result = dict(changed=planned.changed, actions=planned.actions, left_alone=planned.warnings)
-    for warning in planned.warnings:
+    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, required_if=REQUIRED_IF, supports_check_mode=True)
+    result = module_result(module.params, check_mode=module.check_mode, diff=module._diff)
+    for warning in result.pop('warnings', []):
         module.warn(warning)
-    if module._diff:
-        result['diff'] = dict(before=planned.before, after=planned.after)
+    if result.get('failed'):
+        module.fail_json(**result)
     module.exit_json(**result)
 
 

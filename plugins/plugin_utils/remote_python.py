@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) pacsops maintainers
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Run a read-only module's logic on the host as one small Python program, without AnsiballZ.
+"""Run a module's logic on the host as one small Python program, without AnsiballZ: reads, and probes.
 
 Why: a module call through AnsiballZ costs about 0.5 s here however little it does. The host spends
 0.25 s of it compiling ``ansible.module_utils.basic`` from a zip, and the controller parses that
@@ -16,6 +16,10 @@ module calls it with AnsibleModule's ``run_command`` and ``get_bin_path``; the p
 with ``subprocess`` and ``shutil.which``. The options are validated on the controller against the
 module's own ``ARGUMENT_SPEC``. Values of ``no_log`` options are masked in the result, as
 AnsibleModule masks them.
+
+A module that changes the host (``PROBE = True``: mariadb_accounts) gets the same path as a probe: the
+program runs ``module_result`` in check mode, and only when that reports a change (outside check mode)
+does the module itself run, read again and change the host. On a converged host that is one light call.
 
 The module itself runs instead (``LightReadAction`` falls back) when the light path cannot be used:
 no interpreter known yet (the first task of a play discovers it), pipelining off, a delegated task,
@@ -60,7 +64,8 @@ def runner(argv):
     out, err = proc.communicate()
     return proc.returncode, out.decode('utf-8', 'replace'), err.decode('utf-8', 'replace')
 try:
-    result = importlib.import_module(%(entry)r).module_result(json.loads(%(params)r), runner, shutil.which)
+    result = importlib.import_module(%(entry)r).module_result(json.loads(%(params)r), runner, shutil.which,
+                                                              **json.loads(%(options)r))
 except Exception as exc:
     result = {'failed': True, 'msg': '%%s: %%s' %% (type(exc).__name__, exc)}
 sys.stdout.write(json.dumps(result))
@@ -100,8 +105,8 @@ def collect_sources(entry):
     return sources
 
 
-def build_program(entry, params):
-    """The Python program that prints ``entry``'s ``module_result(params, ...)`` as JSON on the host."""
+def build_program(entry, params, options=None):
+    """The Python program that prints ``entry``'s ``module_result(params, ..., **options)`` as JSON on the host."""
     parts = entry.split('.')
     packages = sorted('.'.join(parts[:index]) for index in range(1, len(parts)))
     return PROGRAM % {
@@ -109,6 +114,7 @@ def build_program(entry, params):
         'packages': packages,
         'entry': entry,
         'params': json.dumps(params),
+        'options': json.dumps(options or {}),
     }
 
 
@@ -134,6 +140,10 @@ class LightReadAction(ActionBase):
 
     MODULE = None        # the module's FQCN, run when the light path cannot be used
     MODULE_UTILS = None  # the full name of the module_utils holding ARGUMENT_SPEC and module_result
+    # A module that changes the host: the program runs module_result in check mode (a probe), and the module
+    # itself runs only when the probe reports a change outside check mode. On a converged host that is one
+    # light call instead of an AnsiballZ one.
+    PROBE = False
 
     def interpreter(self, task_vars):
         """The host's Python, when it is known without discovery; None otherwise."""
@@ -153,10 +163,12 @@ class LightReadAction(ActionBase):
         del tmp
 
         interpreter = self.interpreter(task_vars)
-        spec = importlib.import_module(self.MODULE_UTILS).ARGUMENT_SPEC
-        validation, params = self.validate_argument_spec(argument_spec=_host_spec(spec))
+        module_utils = importlib.import_module(self.MODULE_UTILS)
+        validation, params = self.validate_argument_spec(argument_spec=_host_spec(module_utils.ARGUMENT_SPEC),
+                                                         required_if=getattr(module_utils, 'REQUIRED_IF', None))
+        options = {'check_mode': True, 'diff': bool(self._task.diff)} if self.PROBE else {}
         try:
-            program = build_program(self.MODULE_UTILS, params) if interpreter else None
+            program = build_program(self.MODULE_UTILS, params, options) if interpreter else None
         except NotShippable:
             program = None
         if program is None or not self._is_pipelining_enabled('new'):
@@ -177,6 +189,9 @@ class LightReadAction(ActionBase):
                 'module_stdout': res.get('stdout', ''),
                 'module_stderr': res.get('stderr', ''),
             }
+        if self.PROBE and data.get('changed') and not data.get('failed') and not self._task.check_mode:
+            # Something differs: the module reads again and changes it (its result is the task's).
+            data = self._execute_module(module_name=self.MODULE, module_args=self._task.args, task_vars=task_vars)
         # As AnsibleModule does: no value of a no_log option in the result, wherever it appears.
         result.update(remove_values(data, validation._no_log_values))
         return result

@@ -145,3 +145,47 @@ def test_options_are_validated_on_the_controller():
     with pytest.raises(Exception, match='package_manager'):
         plugin.run(task_vars=task_vars)
     plugin._low_level_execute_command.assert_not_called()
+
+
+def probe_action(stdout, check_mode=False):
+    from ansible_collections.pacsops.server.plugins.action.mariadb_accounts import ActionModule as MariadbAction
+    args = {'users': [{'name': 'ipacs', 'password': 'app-secret-1', 'priv': {'ipacs.*': 'ALL'}}]}
+    plugin, task_vars = make_action(MariadbAction, args, stdout=stdout)
+    plugin._task.check_mode = check_mode
+    plugin._execute_module = MagicMock(return_value={'changed': True, 'actions': ['create ipacs'], 'from': 'module'})
+    return plugin, task_vars
+
+
+def test_probe_runs_in_check_mode_and_a_converged_host_needs_no_module():
+    plugin, task_vars = probe_action('{"changed": false, "actions": [], "left_alone": []}')
+    result = plugin.run(task_vars=task_vars)
+    assert result['changed'] is False and 'from' not in result
+    plugin._execute_module.assert_not_called()
+    program = plugin._low_level_execute_command.call_args.kwargs['in_data'].decode()
+    assert '"check_mode": true' in program
+
+
+def test_probe_that_finds_a_change_runs_the_module():
+    plugin, task_vars = probe_action('{"changed": true, "actions": ["create ipacs"]}')
+    result = plugin.run(task_vars=task_vars)
+    assert result['from'] == 'module'
+    assert plugin._execute_module.call_args.kwargs['module_name'] == 'pacsops.server.mariadb_accounts'
+
+
+def test_probe_in_check_mode_is_the_answer():
+    plugin, task_vars = probe_action('{"changed": true, "actions": ["create ipacs"]}', check_mode=True)
+    result = plugin.run(task_vars=task_vars)
+    assert result['changed'] is True and 'from' not in result
+    plugin._execute_module.assert_not_called()
+
+
+def test_probe_failure_is_returned_without_running_the_module():
+    plugin, task_vars = probe_action('{"failed": true, "msg": "cannot connect to MariaDB"}')
+    result = plugin.run(task_vars=task_vars)
+    assert result['failed'] is True
+    plugin._execute_module.assert_not_called()
+
+
+def test_probe_masks_the_passwords_it_was_given():
+    plugin, task_vars = probe_action('{"changed": false, "msg": "app-secret-1 leaked"}')
+    assert 'app-secret-1' not in json.dumps(plugin.run(task_vars=task_vars))

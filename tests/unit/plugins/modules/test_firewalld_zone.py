@@ -174,9 +174,8 @@ class FakeSystemd(object):
 def firewalld(monkeypatch):
     daemon = FakeFirewalld()
     daemon.systemd = FakeSystemd()
-    monkeypatch.setattr(module, 'FirewallClient', lambda: daemon)
-    monkeypatch.setattr(module, 'FirewallClientZoneSettings', FakeSettings)
-    monkeypatch.setattr(module, 'normalize_rule', lambda text: ' '.join(text.split()))
+    monkeypatch.setattr(fz, 'firewall_api',
+                        lambda: (lambda: daemon, FakeSettings, lambda text: ' '.join(text.split())))
     monkeypatch.setattr(module.AnsibleModule, 'run_command', lambda self, args, check_rc=False: daemon.systemd(args))
     return daemon
 

@@ -166,7 +166,6 @@ def server(monkeypatch):
     monkeypatch.setitem(sys.modules, 'pymysql', pymysql)
     monkeypatch.setitem(sys.modules, 'pymysql.cursors', pymysql.cursors)
     from ansible_collections.pacsops.server.plugins.modules import mariadb_accounts as module
-    monkeypatch.setattr(module, 'pymysql', pymysql)
     fake.module = module
     return fake
 
