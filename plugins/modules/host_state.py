@@ -31,7 +31,7 @@ options:
         into as well (a block of M(pacsops.server.managed_files) with a marker is compared from it). Read like
         O(files), which need not list them.
       - Only regular files up to 64 KiB of UTF-8 text; for others C(content) is left out.
-      - The text is in the task's result: set C(no_log) when the file may hold a secret.
+      - The text is in the task's result; set C(no_log) when the file may hold a secret.
     type: list
     elements: path
     default: []

@@ -23,7 +23,7 @@ description:
   - Missing parent directories are created C(root:root 0755).
   - A file with O(files[].marker) is managed as a block between two marker lines, the rest of the file kept, as
     M(ansible.builtin.blockinfile) writes it (so a block it wrote is taken over without a change).
-  - On a local connection without become (C(delegate_to: localhost) for files on the controller, such as reports), the
+  - On a local connection without become (C(delegate_to=localhost) for files on the controller, such as reports), the
     action plugin compares and writes the files in its own process, without starting the module.
 options:
   files:
