@@ -6,8 +6,10 @@
 from __future__ import annotations
 
 import os
+import subprocess
 
 from ansible.errors import AnsibleActionFail, AnsibleError
+from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.module_utils.common.text.converters import to_text
 from ansible.plugins.action import ActionBase
 from ansible.plugins.loader import lookup_loader
@@ -18,7 +20,17 @@ try:  # ansible-core 2.19 and later: render as the template action does
 except ImportError:  # older: through the template lookup
     trust_as_template = None
 
-from ansible_collections.pacsops.server.plugins.module_utils.managed_files import known_to_match
+from ansible_collections.pacsops.server.plugins.module_utils.managed_files import (
+    FILE_OPTIONS, ManagedFilesError, converge, known_to_match)
+
+
+def run_command(argv):
+    """A validate command on the controller: (rc, stdout, stderr), as AnsibleModule.run_command returns them."""
+    try:
+        process = subprocess.run(argv, capture_output=True, text=True, check=False)
+    except OSError as exc:
+        return 127, '', str(exc)
+    return process.returncode, process.stdout, process.stderr
 
 
 class ActionModule(ActionBase):
@@ -69,6 +81,28 @@ class ActionModule(ActionBase):
             desired.append(entry)
         return desired
 
+    def on_controller(self):
+        """Whether the files are this process's own: a local connection (delegate_to: localhost) without become."""
+        return getattr(self._connection, 'transport', None) == 'local' and not self._connection.become
+
+    def converge_here(self, files):
+        """The module's work done in this process, for controller-side files: no module to start.
+
+        The entries are checked against the module's own argument spec first, as the module would.
+        """
+        checked = ArgumentSpecValidator(dict(files=dict(type='list', elements='dict', options=FILE_OPTIONS))).validate(
+            dict(files=files))
+        if checked.error_messages:
+            raise AnsibleActionFail('; '.join(checked.error_messages))
+        try:
+            result = converge(checked.validated_parameters['files'], run_command, check_mode=self._task.check_mode)
+        except (ManagedFilesError, OSError) as exc:
+            raise AnsibleActionFail(to_text(exc))
+        diff = result.pop('diff')
+        if self._task.diff:
+            result['diff'] = diff
+        return result
+
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
         del tmp
@@ -83,6 +117,9 @@ class ActionModule(ActionBase):
         if not to_send:
             result.update(changed=False, changed_files=[], files=dict((entry['path'], []) for entry in desired),
                           msg='all files match the state read before')
+            return result
+        if self.on_controller():
+            result.update(self.converge_here(to_send))
             return result
         module_args['files'] = to_send
         result.update(self._execute_module(module_name='pacsops.server.managed_files',

@@ -11,6 +11,8 @@ Choices:
 
 * Files: ``lstat`` (a symlink is reported as ``link``, never followed); the SHA-1
   checksum only for regular files (the same digest ``ansible.builtin.stat`` returns).
+  The text of the files asked for in ``contents`` too (a block in a shared file such
+  as /etc/environment is compared from it), when small and UTF-8.
 * Users and groups: with ``root`` "/" through the name service (``pwd``/``grp``, so
   LDAP or SSSD accounts count as existing); under another root from its
   ``etc/passwd`` and ``etc/group``. A user's ``groups`` are its primary group and
@@ -41,11 +43,14 @@ SYSTEMCTL_TIMESTAMP_OPTION = '--timestamp=us+utc'
 
 DPKG_FORMAT = '${Package}\\t${db:Status-Status}\\t${Version}\\n'
 RPM_FORMAT = '%{NAME}\\t%{VERSION}-%{RELEASE}\\n'
+# The largest file whose text is returned (``contents``): a configuration file, not a data file.
+CONTENT_MAX_BYTES = 65536
 
 
 # The module's options, shared by the module and its action plugin (which validates them on the controller).
 ARGUMENT_SPEC = dict(
     files=dict(type='list', elements='path', default=[]),
+    contents=dict(type='list', elements='path', default=[]),
     units=dict(type='list', elements='str', default=[]),
     packages=dict(type='list', elements='str', default=[]),
     users=dict(type='list', elements='str', default=[]),
@@ -163,7 +168,22 @@ class Accounts:
         return sorted(names)
 
 
-def read_file(path, root='/', accounts=None):
+def read_text(full_path):
+    """A small regular file's text, None when larger than CONTENT_MAX_BYTES, unreadable or not UTF-8."""
+    try:
+        with open(full_path, 'rb') as handle:
+            data = handle.read(CONTENT_MAX_BYTES + 1)
+    except (IOError, OSError):
+        return None
+    if len(data) > CONTENT_MAX_BYTES:
+        return None
+    try:
+        return data.decode('utf-8')
+    except UnicodeDecodeError:
+        return None
+
+
+def read_file(path, root='/', accounts=None, with_content=False):
     accounts = accounts or Accounts(root)
     try:
         info = os.lstat(_inside(root, path))
@@ -192,12 +212,18 @@ def read_file(path, root='/', accounts=None):
             result['checksum'] = sha1_of(_inside(root, path))
         except (IOError, OSError):
             pass
+        if with_content:
+            content = read_text(_inside(root, path))
+            if content is not None:
+                result['content'] = content
     return result
 
 
-def read_files(paths, root='/', accounts=None):
+def read_files(paths, root='/', accounts=None, contents=()):
+    """Every path of paths and contents; those in contents with their text."""
     accounts = accounts or Accounts(root)
-    return dict((path, read_file(path, root, accounts)) for path in paths)
+    wanted = list(paths) + [path for path in contents if path not in paths]
+    return dict((path, read_file(path, root, accounts, path in contents)) for path in wanted)
 
 
 def read_users(names, accounts):
@@ -360,12 +386,12 @@ def read_memtotal_mb(root='/'):
 
 
 def read(files=(), units=(), packages=(), users=(), groups=(), runner=None, root='/',
-         package_manager='dpkg', systemd_running=True, firewalld_interfaces=(), memory=False):
+         package_manager='dpkg', systemd_running=True, firewalld_interfaces=(), memory=False, contents=()):
     """The whole state in one dict, keys as the host_state module returns them."""
     accounts = Accounts(root)
     state = {
         'firewalld_interfaces': read_firewalld_interfaces(list(firewalld_interfaces), runner),
-        'files': read_files(files, root, accounts),
+        'files': read_files(files, root, accounts, contents),
         'units': read_units(list(units), runner, systemd_running),
         'packages': read_packages(list(packages), runner, package_manager),
         'users': read_users(users, accounts),
@@ -387,8 +413,9 @@ def module_result(params, runner, which):
         manager = 'dpkg' if which('dpkg-query') else 'rpm'
     systemd_running = os.path.isdir('/run/systemd/system')
     files = [os.path.expanduser(os.path.expandvars(path)) for path in params['files']]
+    contents = [os.path.expanduser(os.path.expandvars(path)) for path in params['contents']]
     try:
-        state = read(files=files, units=params['units'], packages=params['packages'],
+        state = read(files=files, contents=contents, units=params['units'], packages=params['packages'],
                      users=params['users'], groups=params['groups'], runner=runner,
                      firewalld_interfaces=params['firewalld_interfaces'],
                      package_manager=manager, systemd_running=systemd_running,

@@ -8,6 +8,10 @@ commands go through ``runner(argv) -> (rc, stdout, stderr)``, so unit tests run 
 a tmp dir. A file is written next to the live one, validated there, given its mode
 and owner, then renamed over the live file: a file that fails validation never
 replaces a working one.
+
+A file with a ``marker`` is managed as a block: its content sits between two marker
+lines and the rest of the file is kept, as ``ansible.builtin.blockinfile`` (with its
+default insertafter=EOF) writes it, so a block that module wrote is found and kept.
 """
 
 from __future__ import annotations
@@ -22,6 +26,21 @@ import tempfile
 
 # Diff text of a file whose content must not be shown.
 SECRET_TEXT = '(secret content not shown)\n'
+
+# One entry of the files option, for the module and for the action plugin's own validation when it
+# writes on the controller.
+FILE_OPTIONS = dict(
+    path=dict(type='path', required=True),
+    src=dict(type='str'),
+    content=dict(type='str'),
+    mode=dict(type='str'),
+    owner=dict(type='str'),
+    group=dict(type='str'),
+    validate=dict(type='str'),
+    marker=dict(type='str'),
+    secret=dict(type='bool', default=False),
+    state=dict(type='str', default='present', choices=['present', 'absent']),
+)
 
 
 class ManagedFilesError(Exception):
@@ -88,6 +107,61 @@ def current_state(full_path):
         content = handle.read()
     return {'exists': True, 'content': content, 'mode': '%04o' % stat.S_IMODE(info.st_mode),
             'owner': _owner_name(info.st_uid), 'group': _group_name(info.st_gid)}
+
+
+def marker_lines(marker):
+    """The begin and end lines of a block, '{mark}' replaced as blockinfile does."""
+    return (marker.replace('{mark}', 'BEGIN') + '\n').encode('utf-8'), (marker.replace('{mark}', 'END') + '\n').encode('utf-8')
+
+
+def with_block(original, block, marker, present=True):
+    """The whole file once its marker-delimited block is written or removed (blockinfile's algorithm).
+
+    original: the file's bytes, None when it does not exist. An existing block (both marker lines)
+    is replaced where it stands; a new one goes at the end, after a line break. Returns the new
+    bytes, or None when there is no file and none is to be made (a removed block of a missing file).
+    """
+    if original is None and not present:
+        return None
+    begin, end = marker_lines(marker)
+    lines = (original or b'').splitlines(True)
+    block = block.encode('utf-8') if not isinstance(block, bytes) else block
+    block_lines = []
+    if present and block:
+        if not block.endswith(b'\n'):
+            block += b'\n'
+        block_lines = [begin] + block.splitlines(True) + [end]
+    first = last = None
+    for number, line in enumerate(lines):
+        if line == begin:
+            first = number
+        if line == end:
+            last = number
+    if first is None or last is None:
+        first = len(lines)
+    elif first < last:
+        del lines[first:last + 1]
+    else:
+        del lines[last:first + 1]
+        first = last
+    if first > 0 and not lines[first - 1].endswith(b'\n'):
+        lines[first - 1] += b'\n'
+    lines[first:first] = block_lines
+    return b''.join(lines)
+
+
+def resolve_block(desired, original):
+    """A block entry (with 'marker') as a whole-file entry, given the file's current bytes (None: missing)."""
+    if not desired.get('marker'):
+        return desired
+    present = desired.get('state', 'present') == 'present'
+    content = with_block(original, desired.get('content') or b'', desired['marker'], present)
+    resolved = dict((key, value) for key, value in desired.items() if key != 'marker')
+    if content is None:
+        resolved['state'] = 'absent'
+    else:
+        resolved.update(state='present', content=content, mode=normalise_mode(desired.get('mode')))
+    return resolved
 
 
 def plan_file(desired, current):
@@ -191,6 +265,8 @@ def check_desired(files):
             raise ManagedFilesError('path %s is listed twice' % path)
         seen.add(path)
         entry = dict(entry)
+        if entry.get('marker') is not None and '{mark}' not in entry['marker']:
+            raise ManagedFilesError('%s: marker %r has no {mark}' % (path, entry['marker']))
         if entry.get('state', 'present') == 'present':
             if entry.get('content') is None:
                 raise ManagedFilesError('%s: content is missing' % path)
@@ -209,6 +285,12 @@ def known_to_match(desired, known):
     """
     if not known:
         return False
+    if desired.get('marker'):
+        # A block needs the rest of the file: host_state's content (its option 'contents').
+        if known.get('exists') and (known.get('type') != 'file' or 'content' not in known):
+            return False
+        original = known['content'].encode('utf-8') if known.get('exists') else None
+        desired = resolve_block(desired, original)
     if desired.get('state', 'present') == 'absent':
         return known.get('exists') is False
     if not known.get('exists') or known.get('type') != 'file':
@@ -236,6 +318,7 @@ def converge(files, runner, check_mode=False, root='/'):
         path = desired['path']
         full_path = _inside(root, path)
         current = current_state(full_path)
+        desired = resolve_block(desired, current.get('content'))
         differences = plan_file(desired, current)
         result['files'][path] = differences
         if not differences:

@@ -25,6 +25,16 @@ options:
     type: list
     elements: path
     default: []
+  contents:
+    description:
+      - Absolute paths whose text is returned too, as C(content) in their RV(files) entry, for a file others write
+        into as well (a block of M(pacsops.server.managed_files) with a marker is compared from it). Read like
+        O(files), which need not list them.
+      - Only regular files up to 64 KiB of UTF-8 text; for others C(content) is left out.
+      - The text is in the task's result; set C(no_log) when the file may hold a secret.
+    type: list
+    elements: path
+    default: []
   units:
     description:
       - systemd unit names (C(docker.service), C(chrony), C(pacsops-clamav-scan.timer)); a name without suffix is a service.
@@ -110,6 +120,9 @@ files:
       type: int
     checksum:
       description: SHA-1 of the content. Only for regular files the module may read.
+      type: str
+    content:
+      description: The file's text. Only for paths in O(contents), regular files of at most 64 KiB of UTF-8.
       type: str
   sample:
     /etc/chrony/chrony.conf: {exists: true, type: file, mode: "0644", owner: root, group: root, size: 412,

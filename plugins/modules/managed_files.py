@@ -21,6 +21,10 @@ description:
   - The action plugin of the same name renders O(files[].src) templates on the controller (from the role's
     C(templates/) directory, with the task's variables) before the module runs.
   - Missing parent directories are created C(root:root 0755).
+  - A file with O(files[].marker) is managed as a block between two marker lines, the rest of the file kept, as
+    M(ansible.builtin.blockinfile) writes it (so a block it wrote is taken over without a change).
+  - On a local connection without become (C(delegate_to=localhost) for files on the controller, such as reports), the
+    action plugin compares and writes the files in its own process, without starting the module.
 options:
   files:
     description: The desired files.
@@ -50,12 +54,21 @@ options:
       validate:
         description: Command run on the new content before it replaces the live file, C(%s) standing for the new file.
         type: str
+      marker:
+        description:
+          - Manage only a block of the file, between the lines C(marker) with C({mark}) replaced by C(BEGIN) and C(END);
+            O(files[].content) (or the rendered O(files[].src)) is then the block, and the rest of the file stays as it is.
+          - A new block goes at the end of the file, which is created when missing. With O(files[].state=absent) the block
+            is removed, not the file.
+          - O(files[].mode), O(files[].owner) and O(files[].group) apply to the whole file.
+          - To answer without a round trip, O(current) needs the file's content (O(pacsops.server.host_state#module:contents)).
+        type: str
       secret:
         description: Never show the content in the diff (files holding passwords).
         type: bool
         default: false
       state:
-        description: C(absent) removes the file.
+        description: C(absent) removes the file (with O(files[].marker), the block only).
         type: str
         choices: [present, absent]
         default: present
@@ -64,6 +77,7 @@ options:
       - The C(files) of a M(pacsops.server.host_state) result read earlier in the play for these paths.
       - The action plugin does not send the files this shows as already wanted (same SHA-1, mode, owner and group);
         when all match, the task returns C(changed=false) without contacting the host.
+      - A file with O(files[].marker) is compared from the content the read returned (host_state's O(pacsops.server.host_state#module:contents)).
       - Handled by the action plugin; the module never sees it.
     type: dict
 notes:
@@ -94,6 +108,18 @@ EXAMPLES = r"""
   register: __timesync_files
   notify: Restart chrony
 
+- name: Announce the proxy in /etc/environment, keeping the file's other lines
+  pacsops.server.managed_files:
+    files:
+      - path: /etc/environment
+        marker: "# {mark} pacsops.server.proxy"
+        content: |
+          https_proxy="http://proxy.example.org:3128"
+        mode: "0644"
+        owner: root
+        group: root
+    current: "{{ __proxy_state.files }}"  # host_state with contents: [/etc/environment]
+
 # handlers/main.yml: restart only when that file changed
 - name: Restart chrony
   ansible.builtin.systemd_service:
@@ -118,19 +144,7 @@ files:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.pacsops.server.plugins.module_utils.managed_files import ManagedFilesError, converge
-
-FILE_OPTIONS = dict(
-    path=dict(type='path', required=True),
-    src=dict(type='str'),
-    content=dict(type='str'),
-    mode=dict(type='str'),
-    owner=dict(type='str'),
-    group=dict(type='str'),
-    validate=dict(type='str'),
-    secret=dict(type='bool', default=False),
-    state=dict(type='str', default='present', choices=['present', 'absent']),
-)
+from ansible_collections.pacsops.server.plugins.module_utils.managed_files import FILE_OPTIONS, ManagedFilesError, converge
 
 
 def main():

@@ -122,5 +122,19 @@ def test_unsetting_the_proxy_removes_the_settings(ipacs):
     assert f'https_proxy="{PROXY}"' in ipacs.file("/etc/environment").content_string
 
 
+def test_drift_in_the_block_is_corrected_and_the_other_lines_are_kept(ipacs):
+    # The re-run compares /etc/environment on the controller from one read: a changed value must still be seen.
+    drift = ipacs.run("sed -i 's|^https_proxy=.*|https_proxy=\"http://drift.invalid:1\"|' /etc/environment"
+                      " && echo 'PACSOPS_SITE=\"kept\"' >> /etc/environment")
+    assert drift.rc == 0, drift.stderr
+    result = pacsops_testlib.run_playbook("converge.yml", "--skip-tags", "proxy_check", "--diff")
+    assert result.returncode == 0, result.stdout[-3000:]
+    assert pacsops_testlib.recap(result.stdout)["pacsops-proxy-host"]["changed"] == 1, result.stdout[-3000:]
+    content = ipacs.file("/etc/environment").content_string
+    assert f'https_proxy="{PROXY}"' in content and "drift.invalid" not in content, content
+    assert 'PACSOPS_SITE="kept"' in content, content
+    assert content.count("# BEGIN pacsops.server.proxy") == 1, content
+
+
 def test_check_mode_on_converged_host_reports_no_change():
     pacsops_testlib.assert_check_mode_clean()

@@ -93,3 +93,63 @@ def test_render_copies_the_variables_shallowly_and_leaves_them_alone(action):
     assert plugin._execute_module.call_args.kwargs['module_args']['files'][0]['content'] == 'server ntp.example\nport 7\n'
     # The template's own variables (template_path, ansible_managed...) went into the copy only.
     assert task_vars == before
+
+
+def test_a_block_matching_the_content_read_makes_no_call_and_a_changed_one_is_sent_as_a_block(action):
+    plugin, task, task_vars = action
+    entry = {'path': '/etc/environment', 'content': 'http_proxy="http://proxy:3128"\n', 'marker': '# {mark} proxy',
+             'mode': '0644', 'owner': 'root', 'group': 'root'}
+    text = 'PATH="/usr/bin"\n# BEGIN proxy\nhttp_proxy="http://proxy:3128"\n# END proxy\n'
+    task.args = {'files': [entry], 'current': {'/etc/environment': dict(known(text), content=text)}}
+    assert plugin.run(task_vars=task_vars)['changed'] is False
+    assert not plugin._execute_module.called
+    old = text.replace('proxy:3128', 'old:3128')
+    task.args = {'files': [entry], 'current': {'/etc/environment': dict(known(old), content=old)}}
+    plugin.run(task_vars=task_vars)
+    # The module merges the block into the live file, not into the text read before.
+    assert plugin._execute_module.call_args.kwargs['module_args']['files'] == [entry]
+
+
+@pytest.fixture
+def on_controller(action):
+    plugin, task, task_vars = action
+    plugin._connection.transport = 'local'
+    plugin._connection.become = None
+    return plugin, task, task_vars
+
+
+def test_on_the_controller_the_files_are_written_here_without_a_module(on_controller, tmp_path):
+    plugin, task, task_vars = on_controller
+    report = tmp_path / 'reports' / 'host.md'
+    task.args = {'files': [{'path': str(report), 'src': 'app.conf.j2', 'mode': '0644'}]}
+    task.check_mode, task.diff = True, True
+    checked = plugin.run(task_vars=task_vars)
+    assert checked['changed'] is True and checked['diff'][0]['after'] == 'server ntp.example\nport 1\nport 2\n'
+    assert not report.exists()
+    task.check_mode, task.diff = False, False
+    written = plugin.run(task_vars=task_vars)
+    assert written['changed_files'] == [str(report)] and 'diff' not in written
+    assert report.read_text() == 'server ntp.example\nport 1\nport 2\n'
+    assert oct(report.stat().st_mode & 0o7777) == '0o644'
+    again = plugin.run(task_vars=task_vars)
+    assert again['changed'] is False and again['files'] == {str(report): []}
+    assert not plugin._execute_module.called
+
+
+def test_on_the_controller_bad_entries_fail_as_the_module_would(on_controller, tmp_path):
+    plugin, task, task_vars = on_controller
+    task.args = {'files': [{'path': str(tmp_path / 'a'), 'content': 'x', 'state': 'gone'}]}
+    with pytest.raises(AnsibleActionFail, match='state'):
+        plugin.run(task_vars=task_vars)
+    task.args = {'files': [{'path': str(tmp_path / 'a'), 'content': 'x', 'validate': 'false %s'}]}
+    with pytest.raises(AnsibleActionFail, match='validation failed'):
+        plugin.run(task_vars=task_vars)
+    assert not (tmp_path / 'a').exists()
+
+
+def test_become_or_a_remote_connection_goes_through_the_module(on_controller, tmp_path):
+    plugin, task, task_vars = on_controller
+    task.args = {'files': [{'path': str(tmp_path / 'a'), 'content': 'x'}]}
+    plugin._connection.become = MagicMock()
+    plugin.run(task_vars=task_vars)
+    assert plugin._execute_module.called and not (tmp_path / 'a').exists()

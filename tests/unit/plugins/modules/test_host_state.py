@@ -71,6 +71,22 @@ def test_files(root):
     assert files['/etc/missing'] == {'exists': False}
 
 
+def test_contents_returns_the_text_of_small_utf8_files_only(root, monkeypatch):
+    (root / 'etc/latin1').write_bytes(b'caf\xe9\n')
+    (root / 'etc/big').write_bytes(b'x' * (host_state.CONTENT_MAX_BYTES + 1))
+    files = host_state.read(files=['/etc/app.conf', '/etc/app.d'], runner=FakeRunner({}), root=str(root),
+                            contents=['/etc/app.conf', '/etc/latin1', '/etc/big', '/etc/app.d', '/etc/missing'])['files']
+    assert files['/etc/app.conf']['content'] == 'hello\n'
+    assert files['/etc/app.conf']['checksum'] == hashlib.sha1(b'hello\n').hexdigest()
+    # Not UTF-8, too large, not a file, missing: read as files are, without content.
+    assert files['/etc/latin1']['type'] == 'file' and 'content' not in files['/etc/latin1']
+    assert files['/etc/big']['size'] == host_state.CONTENT_MAX_BYTES + 1 and 'content' not in files['/etc/big']
+    assert files['/etc/app.d']['type'] == 'directory' and 'content' not in files['/etc/app.d']
+    assert files['/etc/missing'] == {'exists': False}
+    # Without contents, no text.
+    assert 'content' not in host_state.read(files=['/etc/app.conf'], runner=FakeRunner({}), root=str(root))['files']['/etc/app.conf']
+
+
 def test_unreadable_file_has_no_checksum(root, monkeypatch):
     def refuse(path):
         raise PermissionError(13, 'Permission denied', path)
@@ -205,12 +221,13 @@ def test_main_reads_everything_unchanged(root, capsys, monkeypatch, check_mode):
     monkeypatch.setattr(host_state_module.AnsibleModule, 'get_bin_path', lambda self, name, **kwargs: '/usr/bin/' + name)
     monkeypatch.setattr(host_state.os.path, 'isdir', lambda path: path == '/run/systemd/system')
     result = run_main(capsys, {
-        'files': ['/etc/app.conf'], 'units': ['docker.service', 'nosuch.service', 'pacsops-clamav-scan.timer'],
+        'files': ['/etc/app.conf'], 'contents': ['/etc/app.conf'], 'units': ['docker.service', 'nosuch.service', 'pacsops-clamav-scan.timer'],
         'packages': ['chrony', 'clamav', 'nosuch'], 'users': ['ipacs'], 'groups': ['docker']}, check_mode)
     assert result['changed'] is False
     assert result['package_manager'] == 'dpkg'
     assert result['systemd_running'] is True
     assert result['files']['/etc/app.conf']['mode'] == '0640'
+    assert result['files']['/etc/app.conf']['content'] == 'hello\n'
     assert result['units']['docker.service']['sub'] == 'running'
     assert result['packages']['chrony']['installed'] is True
     assert result['users']['ipacs']['groups'] == ['docker', 'ipacs']

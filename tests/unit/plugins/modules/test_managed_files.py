@@ -175,3 +175,122 @@ def test_known_to_match_compares_content_mode_and_owner():
     assert managed_files.known_to_match(desired(owner='ipacs', group='root'), known) is False
     assert managed_files.known_to_match({'path': '/etc/app.conf', 'state': 'absent'}, known) is False
     assert managed_files.known_to_match({'path': '/etc/app.conf', 'state': 'absent'}, {'exists': False}) is True
+
+
+# ------------------------------------------------------------ blocks (files[].marker)
+
+MARKER = '# {mark} pacsops.server.proxy'
+BLOCK = 'http_proxy="http://proxy:3128"\nHTTP_PROXY="http://proxy:3128"\n'
+
+
+def blockinfile(tmp_path, capsys, original, block, present):
+    """What ansible.builtin.blockinfile makes of the file: the behaviour a marker entry must reproduce."""
+    from ansible.modules import blockinfile as blockinfile_module
+    path = tmp_path / 'environment'
+    if original is not None:
+        path.write_bytes(original)
+    args = {'path': str(path), 'block': block, 'marker': MARKER, 'create': True,
+            'state': 'present' if present else 'absent'}
+    with patch_module_args(args):
+        with pytest.raises(SystemExit):
+            blockinfile_module.main()
+    capsys.readouterr()
+    return path.read_bytes() if path.exists() else None
+
+
+@pytest.mark.parametrize('original', [
+    None,
+    b'',
+    b'PATH="/usr/bin"\n',
+    b'PATH="/usr/bin"',  # no line break at the end
+    b'A=1\n# BEGIN pacsops.server.proxy\nhttp_proxy="old"\n# END pacsops.server.proxy\nB=2\n',
+    b'A=1\n# END pacsops.server.proxy\nstray\n# BEGIN pacsops.server.proxy\nB=2\n',  # markers the wrong way round
+    b'A=1\n# BEGIN pacsops.server.proxy\nhalf a block\n',  # only one marker
+])
+@pytest.mark.parametrize('block, present', [(BLOCK, True), (BLOCK.rstrip('\n'), True), (BLOCK, False), ('', True)])
+def test_block_is_written_as_blockinfile_writes_it(tmp_path, capsys, original, block, present):
+    expected = blockinfile(tmp_path, capsys, original, block, present)
+    assert managed_files.with_block(original, block, MARKER, present) == expected
+
+
+def block_entry(**extra):
+    return dict(dict(path='/etc/environment', content=BLOCK, marker=MARKER, mode='0644', owner=OWNER, group=GROUP), **extra)
+
+
+def test_block_keeps_the_other_lines_and_a_rerun_changes_nothing(tmp_path):
+    env = live(tmp_path, '/etc/environment')
+    env.parent.mkdir()
+    env.write_text('PATH="/usr/bin"\n')
+    os.chmod(str(env), 0o644)
+    result = managed_files.converge([block_entry()], FakeRunner({}), root=str(tmp_path))
+    assert result['changed_files'] == ['/etc/environment']
+    assert env.read_text() == 'PATH="/usr/bin"\n# BEGIN pacsops.server.proxy\n' + BLOCK + '# END pacsops.server.proxy\n'
+    assert result['diff'][0]['before'] == 'PATH="/usr/bin"\n' and result['diff'][0]['after'] == env.read_text()
+    again = managed_files.converge([block_entry()], FakeRunner({}), root=str(tmp_path))
+    assert again['changed'] is False and again['files'] == {'/etc/environment': []}
+    # A new block replaces the old one where it stands.
+    env.write_text(env.read_text() + 'LANG=C\n')
+    managed_files.converge([block_entry(content='no_proxy="localhost"\n')], FakeRunner({}), root=str(tmp_path))
+    assert env.read_text() == 'PATH="/usr/bin"\n# BEGIN pacsops.server.proxy\nno_proxy="localhost"\n# END pacsops.server.proxy\nLANG=C\n'
+
+
+def test_absent_block_removes_the_block_not_the_file(tmp_path):
+    env = live(tmp_path, '/etc/environment')
+    managed_files.converge([block_entry()], FakeRunner({}), root=str(tmp_path))
+    env.write_text('A=1\n' + env.read_text())
+    checked = managed_files.converge([block_entry(state='absent')], FakeRunner({}), check_mode=True, root=str(tmp_path))
+    assert checked['changed_files'] == ['/etc/environment'] and 'BEGIN' in env.read_text()
+    removed = managed_files.converge([block_entry(state='absent')], FakeRunner({}), root=str(tmp_path))
+    assert removed['changed_files'] == ['/etc/environment'] and env.read_text() == 'A=1\n'
+    assert managed_files.converge([block_entry(state='absent')], FakeRunner({}), root=str(tmp_path))['changed'] is False
+    env.unlink()
+    missing = managed_files.converge([block_entry(state='absent')], FakeRunner({}), root=str(tmp_path))
+    assert missing['changed'] is False and not env.exists()
+
+
+def test_block_mode_applies_to_the_whole_file_and_secret_blocks_stay_out_of_the_diff(tmp_path):
+    result = managed_files.converge([block_entry(mode='0600', secret=True, content='p="hunter2"\n')], FakeRunner({}),
+                                    root=str(tmp_path))
+    assert 'hunter2' not in json.dumps(result)
+    assert oct(os.stat(str(live(tmp_path, '/etc/environment'))).st_mode & 0o7777) == '0o600'
+    assert managed_files.converge([block_entry(mode='0644')], FakeRunner({}), root=str(tmp_path))['files'] == {
+        '/etc/environment': ['content', 'mode']}
+
+
+def test_marker_without_mark_is_refused(tmp_path):
+    with pytest.raises(managed_files.ManagedFilesError, match='no {mark}'):
+        managed_files.converge([block_entry(marker='# pacsops')], FakeRunner({}), root=str(tmp_path))
+
+
+def known_text(text, mode='0644'):
+    import hashlib
+    return {'exists': True, 'type': 'file', 'mode': mode, 'owner': OWNER, 'group': GROUP,
+            'checksum': hashlib.sha1(text.encode()).hexdigest(), 'content': text}
+
+
+def test_known_to_match_a_block_needs_the_content_read():
+    written = 'PATH="/usr/bin"\n# BEGIN pacsops.server.proxy\n' + BLOCK + '# END pacsops.server.proxy\n'
+    assert managed_files.known_to_match(block_entry(), known_text(written)) is True
+    assert managed_files.known_to_match(block_entry(), known_text(written, mode='0600')) is False
+    assert managed_files.known_to_match(block_entry(content='other\n'), known_text(written)) is False
+    # Without the text (host_state's contents not asked for, or too large), never taken as matching.
+    unread = dict((key, value) for key, value in known_text(written).items() if key != 'content')
+    assert managed_files.known_to_match(block_entry(), unread) is False
+    # A checksum that does not fit the text read: not trusted.
+    assert managed_files.known_to_match(block_entry(), dict(known_text(written), checksum='0' * 40)) is False
+    # Removed block: matches a file without it, or no file at all.
+    assert managed_files.known_to_match(block_entry(state='absent'), known_text('PATH="/usr/bin"\n')) is True
+    assert managed_files.known_to_match(block_entry(state='absent'), known_text(written)) is False
+    assert managed_files.known_to_match(block_entry(state='absent'), {'exists': False}) is True
+    assert managed_files.known_to_match(block_entry(), {'exists': False}) is False
+
+
+def test_main_manages_a_block(in_tmp, capsys):
+    env = live(in_tmp, '/etc/environment')
+    env.parent.mkdir()
+    env.write_text('A=1\n')
+    args = {'files': [block_entry()]}
+    assert run_main(capsys, args, check_mode=True)['changed'] is True and env.read_text() == 'A=1\n'
+    assert run_main(capsys, args)['changed_files'] == ['/etc/environment']
+    assert env.read_text().startswith('A=1\n# BEGIN pacsops.server.proxy\n')
+    assert run_main(capsys, args)['changed'] is False
