@@ -70,7 +70,14 @@ options:
     default: true
 notes:
   - Supports check mode; it runs the C-ECHO there too, as it only reads.
+  - "When the task runs on the controller (C(delegate_to: localhost) or a local connection, without become or async),
+    the action plugin of the same name opens the association in the controller's process with the module's own
+    code, which saves starting a module and importing pynetdicom for it; pynetdicom must then be importable by the
+    controller's Python, otherwise the module runs."
 attributes:
+  action:
+    support: full
+    description: Runs the C-ECHO in the controller's process when the task runs on the controller.
   check_mode:
     support: full
     description: Runs the same in check mode.
