@@ -24,6 +24,22 @@ except ImportError as exc:  # pragma: no cover - the module reports it
 # DIMSE status of a successful C-ECHO (PS3.7 Annex C).
 STATUS_SUCCESS = 0x0000
 
+# The options of pacsops.server.dicom_echo, validated the same way by the module (AnsibleModule) and
+# by its action plugin when it runs the C-ECHO in the controller's process (ArgumentSpecValidator).
+ECHO_ARGUMENT_SPEC = dict(
+    host=dict(type='str', required=True),
+    port=dict(type='int', default=11112),
+    called_ae=dict(type='str', default='ANY-SCP'),
+    calling_ae=dict(type='str', default='PACSOPS'),
+    timeout=dict(type='float', default=10),
+    tls=dict(type='bool', default=False),
+    tls_ca_cert=dict(type='path'),
+    tls_cert=dict(type='path'),
+    tls_key=dict(type='path'),
+    fail_on_reject=dict(type='bool', default=True),
+)
+ECHO_REQUIRED_BY = dict(tls_key=['tls_cert'])
+
 
 class DicomAssociationError(Exception):
     """Bad input (a TLS file that cannot be loaded, an AE title that is too long)."""
@@ -115,3 +131,24 @@ def echo(host, port, called_ae='ANY-SCP', calling_ae='PACSOPS', timeout=10.0, co
 def echo_succeeded(result):
     """True when the association was accepted and the C-ECHO answered Success."""
     return result['accepted'] and result['status'] == STATUS_SUCCESS
+
+
+def echo_task(params):
+    """The whole dicom_echo task on validated parameters (ECHO_ARGUMENT_SPEC), for the module and the
+    action plugin alike: the task result, with failed=True and msg when the task fails."""
+    if not 1 <= params['port'] <= 65535:
+        return dict(failed=True, msg='port must be 1-65535, got %s' % params['port'])
+    if params['timeout'] <= 0:
+        return dict(failed=True, msg='timeout must be positive, got %s' % params['timeout'])
+    if not params['tls'] and (params['tls_ca_cert'] or params['tls_cert']):
+        return dict(failed=True, msg='tls_ca_cert and tls_cert need tls=true')
+    try:
+        context = tls_context(params['tls_ca_cert'], params['tls_cert'], params['tls_key']) if params['tls'] else None
+        result = echo(params['host'], params['port'], called_ae=params['called_ae'], calling_ae=params['calling_ae'],
+                      timeout=params['timeout'], context=context)
+    except DicomAssociationError as exc:
+        return dict(failed=True, msg=str(exc))
+    result['changed'] = False
+    if params['fail_on_reject'] and not echo_succeeded(result):
+        result.update(failed=True, msg=result['message'])
+    return result

@@ -70,7 +70,14 @@ options:
     default: true
 notes:
   - Supports check mode; it runs the C-ECHO there too, as it only reads.
+  - "When the task runs on the controller (C(delegate_to: localhost) or a local connection, without become or async),
+    the action plugin of the same name opens the association in the controller's process with the module's own
+    code, which saves starting a module and importing pynetdicom for it; pynetdicom must then be importable by the
+    controller's Python, otherwise the module runs."
 attributes:
+  action:
+    support: full
+    description: Runs the C-ECHO in the controller's process when the task runs on the controller.
   check_mode:
     support: full
     description: Runs the same in check mode.
@@ -161,52 +168,24 @@ message:
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 from ansible_collections.pacsops.server.plugins.module_utils.dicom_association import (
+    ECHO_ARGUMENT_SPEC,
+    ECHO_REQUIRED_BY,
     HAS_PYNETDICOM,
     PYNETDICOM_IMPORT_ERROR,
-    DicomAssociationError,
-    echo,
-    echo_succeeded,
-    tls_context,
+    echo_task,
 )
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec=dict(
-            host=dict(type='str', required=True),
-            port=dict(type='int', default=11112),
-            called_ae=dict(type='str', default='ANY-SCP'),
-            calling_ae=dict(type='str', default='PACSOPS'),
-            timeout=dict(type='float', default=10),
-            tls=dict(type='bool', default=False),
-            tls_ca_cert=dict(type='path'),
-            tls_cert=dict(type='path'),
-            tls_key=dict(type='path'),
-            fail_on_reject=dict(type='bool', default=True),
-        ),
-        required_by=dict(tls_key=['tls_cert']),
-        supports_check_mode=True,
-    )
+    # The action plugin of the same name runs echo_task() in the controller's process instead, when
+    # the task runs on the controller; this module is the path everywhere else.
+    module = AnsibleModule(argument_spec=ECHO_ARGUMENT_SPEC, required_by=ECHO_REQUIRED_BY, supports_check_mode=True)
     if not HAS_PYNETDICOM:
         module.fail_json(msg=missing_required_lib('pynetdicom'), exception=str(PYNETDICOM_IMPORT_ERROR))
-    params = module.params
-    if not 1 <= params['port'] <= 65535:
-        module.fail_json(msg='port must be 1-65535, got %s' % params['port'])
-    if params['timeout'] <= 0:
-        module.fail_json(msg='timeout must be positive, got %s' % params['timeout'])
-    if not params['tls'] and (params['tls_ca_cert'] or params['tls_cert']):
-        module.fail_json(msg='tls_ca_cert and tls_cert need tls=true')
-
-    try:
-        context = tls_context(params['tls_ca_cert'], params['tls_cert'], params['tls_key']) if params['tls'] else None
-        result = echo(params['host'], params['port'], called_ae=params['called_ae'], calling_ae=params['calling_ae'],
-                      timeout=params['timeout'], context=context)
-    except DicomAssociationError as exc:
-        module.fail_json(msg=str(exc))
-
-    if params['fail_on_reject'] and not echo_succeeded(result):
-        module.fail_json(msg=result['message'], changed=False, **result)
-    module.exit_json(changed=False, **result)
+    result = echo_task(module.params)
+    if result.pop('failed', False):
+        module.fail_json(**result)
+    module.exit_json(**result)
 
 
 if __name__ == '__main__':
