@@ -14,7 +14,8 @@ author:
   - pacsops maintainers (@pacsops)
 description:
   - Starts and enables firewalld when it is not running (O(start)), reads the zone's permanent and runtime
-    settings through the C(firewall) Python client, computes the difference in Python and writes only that.
+    settings with plain D-Bus calls, computes the difference in Python and writes only that, through the
+    C(firewall) Python client. On a converged zone the client is not even loaded.
   - "O(exclusive=true): the zone holds exactly the declared services, ports, protocols, source ports and rich rules,
     in the permanent configuration and at runtime; entries added by hand (with or without C(--permanent)) are
     removed. O(exclusive=false): the declared entries are added and nothing is removed."
@@ -88,9 +89,16 @@ options:
     description: Start firewalld (and enable it at boot) when it is not running.
     type: bool
     default: true
+  report_missing:
+    description:
+      - When firewalld (its unit) or its Python bindings are not installed, return RV(installed=false) and change
+        nothing, instead of failing. A role then needs no separate read to learn whether to install them: it
+        installs them and calls the module again.
+    type: bool
+    default: false
 notes:
-  - Supports check mode and diff mode. In check mode on a host where firewalld is not running, the zone cannot be
-    read; the module then reports C(changed) and RV(started) as what would happen.
+  - Supports check mode and diff mode. In check mode on a host where firewalld is not running (or not installed
+    yet), the zone cannot be read; the module then reports C(changed) and RV(started) as what would happen.
 requirements:
   - firewalld and its Python bindings (Debian C(python3-firewall), RHEL C(python3-firewall)) on the managed host.
 """
@@ -110,9 +118,25 @@ EXAMPLES = r"""
   ansible.builtin.set_fact:
     firewall_firewalld_just_started: true
   when: zone.started
+
+- name: Converge the zone where firewalld is installed; learn whether it is
+  pacsops.server.firewalld_zone:
+    zone: public
+    ports: [22/tcp]
+    report_missing: true
+  register: zone_read
+
+- name: Install firewalld, then converge the zone
+  ansible.builtin.include_tasks: install.yml
+  when: not zone_read.installed
 """
 
 RETURN = r"""
+installed:
+  description: Whether firewalld's unit and Python bindings are installed (false only with O(report_missing)).
+  returned: always
+  type: bool
+  sample: true
 started:
   description: Whether firewalld was started by this call (in check mode, whether it would be).
   returned: always
@@ -135,33 +159,51 @@ diff:
   type: dict
 """
 
+import importlib.util
 import traceback
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 from ansible_collections.pacsops.server.plugins.module_utils import firewalld_zone
 
-FIREWALL_ERROR = None
-try:
-    from firewall.client import FirewallClient, FirewallClientZoneSettings
-    from firewall.core.rich import Rich_Rule
-except ImportError:  # pragma: no cover - reported by main()
-    FirewallClient = FirewallClientZoneSettings = Rich_Rule = None
-    FIREWALL_ERROR = traceback.format_exc()
-
 UNIT = 'firewalld.service'
 
 
 def unit_state(module):
-    """(ActiveState, UnitFileState) of firewalld; systemctl show is systemd's key=value interface."""
-    rc, out, err = module.run_command(['systemctl', 'show', '-p', 'ActiveState', '-p', 'UnitFileState', UNIT])
+    """(LoadState, ActiveState, UnitFileState) of firewalld; systemctl show is systemd's key=value interface."""
+    rc, out, err = module.run_command(['systemctl', 'show', '-p', 'LoadState', '-p', 'ActiveState',
+                                       '-p', 'UnitFileState', UNIT])
     if rc != 0:
         module.fail_json(msg='systemctl show %s failed: %s' % (UNIT, err))
     values = dict(line.split('=', 1) for line in out.splitlines() if '=' in line)
-    return values.get('ActiveState', ''), values.get('UnitFileState', '')
+    return values.get('LoadState', ''), values.get('ActiveState', ''), values.get('UnitFileState', '')
+
+
+def bindings_installed():
+    """Whether python3-firewall (and python3-dbus, which it needs) can be imported; found, not imported."""
+    return all(importlib.util.find_spec(name) is not None for name in ('dbus', 'firewall'))
+
+
+def dbus_call():
+    """call(object_path, interface, method, *args) on firewalld's bus name, without introspection (firewalld
+    answers an Introspect slowly, and firewall.client asks for one per object)."""
+    import dbus
+    bus = dbus.SystemBus()
+
+    def call(path, interface, method, *args):
+        return getattr(dbus.Interface(bus.get_object(firewalld_zone.BUS_NAME, path, introspect=False),
+                                      interface), method)(*args)
+    return call
+
+
+def firewall_client():
+    """(FirewallClient instance, FirewallClientZoneSettings): loaded only when there is something to write."""
+    from firewall.client import FirewallClient, FirewallClientZoneSettings
+    return FirewallClient(), FirewallClientZoneSettings
 
 
 def normalize_rule(text):
+    from firewall.core.rich import Rich_Rule
     return str(Rich_Rule(rule_str=text))
 
 
@@ -183,12 +225,16 @@ def main():
             rich_rules=dict(type='list', elements='str', default=[]),
             exclusive=dict(type='bool', default=False),
             start=dict(type='bool', default=True),
+            report_missing=dict(type='bool', default=False),
         ),
         supports_check_mode=True,
     )
     params = module.params
-    result = dict(changed=False, started=False, reloaded=False, changes=[])
-    active, enabled = unit_state(module)
+    result = dict(changed=False, installed=True, started=False, reloaded=False, changes=[])
+    load, active, enabled = unit_state(module)
+    installed = load not in ('not-found', '') and bindings_installed()
+    if not installed and params['report_missing']:
+        module.exit_json(**dict(result, installed=False, msg='firewalld or its Python bindings are not installed'))
     if params['start'] and enabled != 'enabled':
         result['changes'].append('enable firewalld at boot')
         if not module.check_mode:
@@ -199,27 +245,31 @@ def main():
         result['started'] = True
         result['changes'].append('start firewalld')
         if module.check_mode:
-            # Nothing to read from a stopped firewalld: report what the start would do.
+            # Nothing to read from a stopped (or not yet installed) firewalld: report what the start would do.
             result['changes'].append('configure zone %s (firewalld is not running, not read)' % params['zone'])
             module.exit_json(changed=True, **dict((k, v) for k, v in result.items() if k != 'changed'))
         module.run_command(['systemctl', 'start', UNIT], check_rc=True)
-    if FirewallClient is None:
-        module.fail_json(msg=missing_required_lib('firewall (python3-firewall)'), exception=FIREWALL_ERROR)
-    client = FirewallClient()
-    if not client.connected:
-        module.fail_json(msg='cannot reach firewalld over D-Bus although %s is active' % UNIT)
-    zone_client = firewalld_zone.ZoneClient(client, FirewallClientZoneSettings, normalize_rule)
+    if not bindings_installed():
+        module.fail_json(msg=missing_required_lib('firewall (python3-firewall)'))
+    try:
+        reader = firewalld_zone.ZoneReader(dbus_call())
+        permanent, runtime = reader.read(params['zone'])
+        default_zone = reader.default_zone()
+    except Exception as exc:  # dbus.exceptions.DBusException: firewalld not reachable or refusing
+        module.fail_json(msg='cannot read zone %s from firewalld over D-Bus: %s' % (params['zone'], exc),
+                         exception=traceback.format_exc())
     wanted = firewalld_zone.desired_zone(
         target=params['target'], services=params['services'], ports=params['ports'],
         protocols=params['protocols'], source_ports=params['source_ports'], rich_rules=params['rich_rules'],
-        source_rules=params['source_rules'], normalize_rule=normalize_rule)
-    permanent, runtime = zone_client.read(params['zone'])
-    planned = firewalld_zone.plan(permanent, runtime, wanted, params['exclusive'],
-                                  default_zone=zone_client.default_zone(), zone=params['zone'],
-                                  set_default=params['default_zone'])
-    if not module.check_mode:
+        source_rules=params['source_rules'], normalize_rule=normalize_rule if params['rich_rules'] else None)
+    planned = firewalld_zone.plan(permanent, runtime, wanted, params['exclusive'], default_zone=default_zone,
+                                  zone=params['zone'], set_default=params['default_zone'])
+    if planned.changed and not module.check_mode:
         try:
-            firewalld_zone.apply(zone_client, params['zone'], planned)
+            client, new_settings = firewall_client()
+            if not client.connected:
+                module.fail_json(msg='cannot reach firewalld over D-Bus although %s is active' % UNIT)
+            firewalld_zone.apply(firewalld_zone.ZoneClient(client, new_settings), params['zone'], planned)
         except Exception as exc:  # dbus.exceptions.DBusException and FirewallError carry firewalld's reason
             module.fail_json(msg='firewalld refused the change of zone %s: %s' % (params['zone'], exc),
                              changes=planned.changes, exception=traceback.format_exc())
