@@ -92,7 +92,7 @@ options:
   report_missing:
     description:
       - When firewalld (its unit) or its Python bindings are not installed, return RV(installed=false) and change
-        nothing, instead of failing. A role then needs no separate read to learn whether to install them: it
+        nothing, instead of failing. A role then needs no separate read to learn whether to install them; it
         installs them and calls the module again.
     type: bool
     default: false
@@ -234,7 +234,8 @@ def main():
     load, active, enabled = unit_state(module)
     installed = load not in ('not-found', '') and bindings_installed()
     if not installed and params['report_missing']:
-        module.exit_json(**dict(result, installed=False, msg='firewalld or its Python bindings are not installed'))
+        result.update(installed=False, msg='firewalld or its Python bindings are not installed')
+        module.exit_json(**result)
     if params['start'] and enabled != 'enabled':
         result['changes'].append('enable firewalld at boot')
         if not module.check_mode:

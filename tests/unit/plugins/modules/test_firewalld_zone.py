@@ -195,6 +195,7 @@ class FakeSystemd(object):
 def firewalld(monkeypatch):
     daemon = FakeFirewalld()
     daemon.systemd = FakeSystemd()
+
     def client():
         daemon.clients += 1
         return daemon, FakeSettings
