@@ -186,9 +186,10 @@ def bindings_installed():
 
 def dbus_call():
     """call(object_path, interface, method, *args) on firewalld's bus name, without introspection (firewalld
-    answers an Introspect slowly, and firewall.client asks for one per object)."""
+    answers an Introspect slowly, and firewall.client asks for one per object). A private connection: the
+    shared one must be made by firewall.client, attached to its main loop, when there is something to write."""
     import dbus
-    bus = dbus.SystemBus()
+    bus = dbus.SystemBus(private=True)
 
     def call(path, interface, method, *args):
         return getattr(dbus.Interface(bus.get_object(firewalld_zone.BUS_NAME, path, introspect=False),
