@@ -1,15 +1,19 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) pacsops maintainers
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""One firewalld zone, permanent and runtime, through firewalld's Python D-Bus client.
+"""One firewalld zone, permanent and runtime, through firewalld's D-Bus API.
 
 The approach of linux-system-roles' firewall_lib: read the zone's settings as data, compute the
-difference in Python, write only that. ``ZoneClient`` adapts ``firewall.client.FirewallClient``;
-``plan()`` is pure and tested with an in-memory client.
+difference in Python, write only that. ``ZoneReader`` reads with plain D-Bus calls (firewalld's
+dict-based ``getSettings2`` API, no introspection): on a converged host that is the whole call, and
+``firewall.client`` (0.5-0.7 s to import, plus one introspection per object) is never loaded.
+``ZoneClient`` adapts ``firewall.client.FirewallClient`` for the writes. ``plan()`` is pure; all
+three are tested with an in-memory firewalld.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import traceback
 
 # The kinds of zone entries the module manages, as sets of strings; interfaces and sources (bound at
@@ -17,6 +21,7 @@ import traceback
 KINDS = ('services', 'ports', 'protocols', 'source_ports', 'rich_rules')
 # Zone targets as firewalld stores them.
 TARGETS = {'default': 'default', 'ACCEPT': 'ACCEPT', 'DROP': 'DROP', 'REJECT': '%%REJECT%%'}
+
 UNIT = 'firewalld.service'
 
 # The module's options, shared by the module and its action plugin (which validates them on the controller).
@@ -36,8 +41,8 @@ ARGUMENT_SPEC = dict(
     rich_rules=dict(type='list', elements='str', default=[]),
     exclusive=dict(type='bool', default=False),
     start=dict(type='bool', default=True),
+    report_missing=dict(type='bool', default=False),
 )
-
 
 def source_rule_text(port, proto, source):
     """A rich rule that accepts one port from one network, in firewalld's canonical form."""
@@ -45,33 +50,60 @@ def source_rule_text(port, proto, source):
     return 'rule family="%s" source address="%s" port port="%s" protocol="%s" accept' % (family, source, port, proto)
 
 
-class ZoneClient(object):
-    """Reads and writes one zone through a FirewallClient (or a fake with the same methods)."""
+# firewalld's D-Bus names (firewalld >= 0.9 for the getSettings2 calls: Debian 12, EL 8.3 and later).
+BUS_NAME = 'org.fedoraproject.FirewallD1'
+PATH = '/org/fedoraproject/FirewallD1'
+CONFIG_PATH = PATH + '/config'
+INTERFACE = BUS_NAME
+ZONE_INTERFACE = BUS_NAME + '.zone'
+CONFIG_INTERFACE = BUS_NAME + '.config'
+CONFIG_ZONE_INTERFACE = BUS_NAME + '.config.zone'
 
-    def __init__(self, client, new_settings, normalize_rule=None):
-        self.client = client
-        self.new_settings = new_settings
-        self.normalize_rule = normalize_rule or (lambda text: text)
 
-    # Settings objects -> {'target': str, kind: set of str}.
-    def _as_dict(self, settings):
-        return {
-            'target': settings.getTarget(),
-            'services': set(settings.getServices()),
-            'ports': set('%s/%s' % (port, proto) for port, proto in settings.getPorts()),
-            'protocols': set(settings.getProtocols()),
-            'source_ports': set('%s/%s' % (port, proto) for port, proto in settings.getSourcePorts()),
-            'rich_rules': set(self.normalize_rule(rule) for rule in settings.getRichRules()),
-        }
+def zone_from_settings(settings):
+    """A getSettings2/getZoneSettings2 dict (empty entries left out) -> {'target': str, kind: set of str}.
+
+    firewalld returns rich rules in their canonical text (it parses and re-prints them), so they are
+    compared as they come.
+    """
+    def pairs(key):
+        return set('%s/%s' % (port, proto) for port, proto in settings.get(key, ()))
+    return {
+        'target': str(settings.get('target', 'default')),
+        'services': set(str(item) for item in settings.get('services', ())),
+        'ports': pairs('ports'),
+        'protocols': set(str(item) for item in settings.get('protocols', ())),
+        'source_ports': pairs('source_ports'),
+        'rich_rules': set(str(item) for item in settings.get('rules_str', ())),
+    }
+
+
+class ZoneReader(object):
+    """Reads one zone with D-Bus method calls: ``call(object_path, interface, method, *args)``."""
+
+    def __init__(self, call):
+        self.call = call
 
     def read(self, zone):
         """(permanent, runtime): each a dict, or None when the zone does not exist there."""
-        config = self.client.config()
-        permanent = None
-        if zone in config.getZoneNames():
-            permanent = self._as_dict(config.getZoneByName(zone).getSettings())
-        runtime = self._as_dict(self.client.getZoneSettings(zone)) if zone in self.client.getZones() else None
+        permanent = runtime = None
+        if zone in self.call(CONFIG_PATH, CONFIG_INTERFACE, 'getZoneNames'):
+            path = self.call(CONFIG_PATH, CONFIG_INTERFACE, 'getZoneByName', zone)
+            permanent = zone_from_settings(self.call(path, CONFIG_ZONE_INTERFACE, 'getSettings2'))
+        if zone in self.call(PATH, ZONE_INTERFACE, 'getZones'):
+            runtime = zone_from_settings(self.call(PATH, ZONE_INTERFACE, 'getZoneSettings2', zone))
         return permanent, runtime
+
+    def default_zone(self):
+        return str(self.call(PATH, INTERFACE, 'getDefaultZone'))
+
+
+class ZoneClient(object):
+    """Writes one zone through a FirewallClient (or a fake with the same methods)."""
+
+    def __init__(self, client, new_settings):
+        self.client = client
+        self.new_settings = new_settings
 
     def write_permanent(self, zone, wanted):
         config = self.client.config()
@@ -105,18 +137,17 @@ class ZoneClient(object):
     def reload(self):
         self.client.reload()
 
-    def default_zone(self):
-        return self.client.getDefaultZone()
-
     def set_default_zone(self, zone):
         self.client.setDefaultZone(zone)
 
 
 def desired_zone(target='default', services=(), ports=(), protocols=(), source_ports=(), rich_rules=(),
                  source_rules=(), normalize_rule=None):
+    """The wanted zone. Rich rules given as text are brought to firewalld's canonical form by
+    ``normalize_rule``; the source rules are written in that form already."""
     normalize = normalize_rule or (lambda text: text)
     rules = set(normalize(rule) for rule in rich_rules)
-    rules |= set(normalize(source_rule_text(rule['port'], rule['proto'], rule['source'])) for rule in source_rules)
+    rules |= set(source_rule_text(rule['port'], rule['proto'], rule['source']) for rule in source_rules)
     return {'target': TARGETS[target], 'services': set(services), 'ports': set(ports), 'protocols': set(protocols),
             'source_ports': set(source_ports), 'rich_rules': rules}
 
@@ -193,23 +224,41 @@ def apply(client, zone, planned):
         client.set_default_zone(zone)
 
 
-def firewall_api():
-    """firewalld's Python client on the host: (FirewallClient, FirewallClientZoneSettings, normalize_rule)."""
-    from firewall.client import FirewallClient, FirewallClientZoneSettings  # pylint: disable=import-outside-toplevel
-    from firewall.core.rich import Rich_Rule  # pylint: disable=import-outside-toplevel
-
-    def normalize_rule(text):
-        return str(Rich_Rule(rule_str=text))
-    return FirewallClient, FirewallClientZoneSettings, normalize_rule
-
-
 def unit_state(runner):
-    """(ActiveState, UnitFileState) of firewalld, or an error; systemctl show is systemd's key=value interface."""
-    rc, out, err = runner(['systemctl', 'show', '-p', 'ActiveState', '-p', 'UnitFileState', UNIT])
+    """(LoadState, ActiveState, UnitFileState) of firewalld, and an error; systemctl show is systemd's key=value interface."""
+    rc, out, err = runner(['systemctl', 'show', '-p', 'LoadState', '-p', 'ActiveState', '-p', 'UnitFileState', UNIT])
     if rc != 0:
         return None, 'systemctl show %s failed: %s' % (UNIT, err)
     values = dict(line.split('=', 1) for line in out.splitlines() if '=' in line)
-    return (values.get('ActiveState', ''), values.get('UnitFileState', '')), None
+    return (values.get('LoadState', ''), values.get('ActiveState', ''), values.get('UnitFileState', '')), None
+
+
+def bindings_installed():
+    """Whether python3-firewall (and python3-dbus, which it needs) can be imported; found, not imported."""
+    return all(importlib.util.find_spec(name) is not None for name in ('dbus', 'firewall'))
+
+
+def dbus_call():
+    """call(object_path, interface, method, *args) on firewalld's bus name, without introspection (firewalld
+    answers an Introspect slowly, and firewall.client asks for one per object). A private connection: the
+    shared one must be made by firewall.client, attached to its main loop, when there is something to write."""
+    import dbus  # pylint: disable=import-outside-toplevel
+    bus = dbus.SystemBus(private=True)
+
+    def call(path, interface, method, *args):
+        return getattr(dbus.Interface(bus.get_object(BUS_NAME, path, introspect=False), interface), method)(*args)
+    return call
+
+
+def firewall_client():
+    """(FirewallClient instance, FirewallClientZoneSettings): loaded only when there is something to write."""
+    from firewall.client import FirewallClient, FirewallClientZoneSettings  # pylint: disable=import-outside-toplevel
+    return FirewallClient(), FirewallClientZoneSettings
+
+
+def normalize_rule(text):
+    from firewall.core.rich import Rich_Rule  # pylint: disable=import-outside-toplevel
+    return str(Rich_Rule(rule_str=text))
 
 
 def _systemctl(runner, verb):
@@ -223,11 +272,15 @@ def module_result(params, runner, which=None, check_mode=False, diff=False):
     The module and the probe of its action plugin (check mode first, plugins/plugin_utils/remote_python.py)
     both call this; ``runner(argv) -> (rc, stdout, stderr)`` runs systemctl.
     """
-    result = dict(changed=False, started=False, reloaded=False, changes=[])
+    result = dict(changed=False, installed=True, started=False, reloaded=False, changes=[])
     state, error = unit_state(runner)
     if error:
         return {'failed': True, 'msg': error}
-    active, enabled = state
+    load, active, enabled = state
+    installed = load not in ('not-found', '') and bindings_installed()
+    if not installed and params['report_missing']:
+        result.update(installed=False, msg='firewalld or its Python bindings are not installed')
+        return result
     if params['start'] and enabled != 'enabled':
         result['changes'].append('enable firewalld at boot')
         error = None if check_mode else _systemctl(runner, 'enable')
@@ -239,33 +292,36 @@ def module_result(params, runner, which=None, check_mode=False, diff=False):
         result['started'] = True
         result['changes'].append('start firewalld')
         if check_mode:
-            # Nothing to read from a stopped firewalld: report what the start would do.
+            # Nothing to read from a stopped (or not yet installed) firewalld: report what the start would do.
             result['changes'].append('configure zone %s (firewalld is not running, not read)' % params['zone'])
             result['changed'] = True
             return result
         error = _systemctl(runner, 'start')
         if error:
             return {'failed': True, 'msg': error}
+    if not bindings_installed():
+        return {'failed': True, 'msg': 'Failed to import the required Python library (firewall, python3-firewall) '
+                                       'on the host'}
     try:
-        client_class, settings_class, normalize_rule = firewall_api()
-    except ImportError:
-        return {'failed': True, 'exception': traceback.format_exc(),
-                'msg': 'Failed to import the required Python library (firewall, python3-firewall) on the host'}
-    client = client_class()
-    if not client.connected:
-        return {'failed': True, 'msg': 'cannot reach firewalld over D-Bus although %s is active' % UNIT}
-    zone_client = ZoneClient(client, settings_class, normalize_rule)
+        reader = ZoneReader(dbus_call())
+        permanent, runtime = reader.read(params['zone'])
+        default_zone = reader.default_zone()
+    except Exception as exc:  # pylint: disable=broad-exception-caught  # DBusException: not reachable or refusing
+        return {'failed': True, 'msg': 'cannot read zone %s from firewalld over D-Bus: %s' % (params['zone'], exc),
+                'exception': traceback.format_exc()}
     wanted = desired_zone(
         target=params['target'], services=params['services'], ports=params['ports'],
         protocols=params['protocols'], source_ports=params['source_ports'], rich_rules=params['rich_rules'],
-        source_rules=params['source_rules'], normalize_rule=normalize_rule)
-    permanent, runtime = zone_client.read(params['zone'])
-    planned = plan(permanent, runtime, wanted, params['exclusive'], default_zone=zone_client.default_zone(),
+        source_rules=params['source_rules'], normalize_rule=normalize_rule if params['rich_rules'] else None)
+    planned = plan(permanent, runtime, wanted, params['exclusive'], default_zone=default_zone,
                    zone=params['zone'], set_default=params['default_zone'])
-    if not check_mode:
+    if planned.changed and not check_mode:
         try:
-            apply(zone_client, params['zone'], planned)
-        except Exception as exc:  # pylint: disable=broad-exception-caught  # D-Bus and firewalld errors carry the reason
+            client, new_settings = firewall_client()
+            if not client.connected:
+                return {'failed': True, 'msg': 'cannot reach firewalld over D-Bus although %s is active' % UNIT}
+            apply(ZoneClient(client, new_settings), params['zone'], planned)
+        except Exception as exc:  # pylint: disable=broad-exception-caught  # DBusException, FirewallError: the reason
             return {'failed': True, 'msg': 'firewalld refused the change of zone %s: %s' % (params['zone'], exc),
                     'changes': planned.changes, 'exception': traceback.format_exc()}
     result['changes'] += planned.changes

@@ -14,7 +14,8 @@ author:
   - pacsops maintainers (@pacsops)
 description:
   - Starts and enables firewalld when it is not running (O(start)), reads the zone's permanent and runtime
-    settings through the C(firewall) Python client, computes the difference in Python and writes only that.
+    settings with plain D-Bus calls, computes the difference in Python and writes only that, through the
+    C(firewall) Python client. On a converged zone the client is not even loaded.
   - "O(exclusive=true): the zone holds exactly the declared services, ports, protocols, source ports and rich rules,
     in the permanent configuration and at runtime; entries added by hand (with or without C(--permanent)) are
     removed. O(exclusive=false): the declared entries are added and nothing is removed."
@@ -88,9 +89,16 @@ options:
     description: Start firewalld (and enable it at boot) when it is not running.
     type: bool
     default: true
+  report_missing:
+    description:
+      - When firewalld (its unit) or its Python bindings are not installed, return RV(installed=false) and change
+        nothing, instead of failing. A role then needs no separate read to learn whether to install them; it
+        installs them and calls the module again.
+    type: bool
+    default: false
 notes:
-  - Supports check mode and diff mode. In check mode on a host where firewalld is not running, the zone cannot be
-    read; the module then reports C(changed) and RV(started) as what would happen.
+  - Supports check mode and diff mode. In check mode on a host where firewalld is not running (or not installed
+    yet), the zone cannot be read; the module then reports C(changed) and RV(started) as what would happen.
 requirements:
   - firewalld and its Python bindings (Debian C(python3-firewall), RHEL C(python3-firewall)) on the managed host.
 """
@@ -110,9 +118,25 @@ EXAMPLES = r"""
   ansible.builtin.set_fact:
     firewall_firewalld_just_started: true
   when: zone.started
+
+- name: Converge the zone where firewalld is installed; learn whether it is
+  pacsops.server.firewalld_zone:
+    zone: public
+    ports: [22/tcp]
+    report_missing: true
+  register: zone_read
+
+- name: Install firewalld, then converge the zone
+  ansible.builtin.include_tasks: install.yml
+  when: not zone_read.installed
 """
 
 RETURN = r"""
+installed:
+  description: Whether firewalld's unit and Python bindings are installed (false only with O(report_missing)).
+  returned: always
+  type: bool
+  sample: true
 started:
   description: Whether firewalld was started by this call (in check mode, whether it would be).
   returned: always

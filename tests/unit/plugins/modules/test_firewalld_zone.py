@@ -1,7 +1,8 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""firewalld_zone against a fake FirewallClient: an in-memory firewalld with a permanent and a runtime
-copy of each zone, the same method names as firewall.client, and a fake systemctl."""
+"""firewalld_zone against an in-memory firewalld with a permanent and a runtime copy of each zone: read
+through fake D-Bus calls (the getSettings2 API), written through a fake FirewallClient with the same method
+names as firewall.client, and a fake systemctl."""
 
 from __future__ import annotations
 
@@ -101,15 +102,35 @@ class FakeFirewalld(object):
         self.default = 'public'
         self.connected = True
         self.calls = []
+        self.reads = []
+        self.clients = 0
+        self.bindings = True
 
     def config(self):
         return FakeConfig(self)
 
-    def getZones(self):
-        return sorted(self.runtime)
+    @staticmethod
+    def settings2(settings):
+        """A zone as getSettings2 returns it: a dict without the empty entries, pairs as tuples."""
+        full = {'target': settings.target, 'services': list(settings.services),
+                'ports': [tuple(p) for p in settings.ports], 'protocols': list(settings.protocols),
+                'source_ports': [tuple(p) for p in settings.source_ports], 'rules_str': list(settings.rich_rules)}
+        return dict((key, value) for key, value in full.items() if value)
 
-    def getZoneSettings(self, zone):
-        return copy.deepcopy(self.runtime[zone])
+    def dbus(self, path, interface, method, *args):
+        """The D-Bus calls the module reads with (firewalld's object paths, interfaces and methods)."""
+        self.reads.append(method)
+        config_zone = fz.CONFIG_PATH + '/zone/'
+        calls = {
+            (fz.CONFIG_PATH, fz.CONFIG_INTERFACE, 'getZoneNames'): lambda: sorted(self.permanent),
+            (fz.CONFIG_PATH, fz.CONFIG_INTERFACE, 'getZoneByName'): lambda name: config_zone + name,
+            (fz.PATH, fz.ZONE_INTERFACE, 'getZones'): lambda: sorted(self.runtime),
+            (fz.PATH, fz.ZONE_INTERFACE, 'getZoneSettings2'): lambda name: self.settings2(self.runtime[name]),
+            (fz.PATH, fz.INTERFACE, 'getDefaultZone'): lambda: self.default,
+        }
+        if path.startswith(config_zone) and (interface, method) == (fz.CONFIG_ZONE_INTERFACE, 'getSettings2'):
+            return self.settings2(self.permanent[path[len(config_zone):]])
+        return calls[(path, interface, method)](*args)
 
     def reload(self):
         self.calls.append(('reload',))
@@ -157,12 +178,12 @@ class FakeFirewalld(object):
 
 class FakeSystemd(object):
     def __init__(self, active='active', enabled='enabled'):
-        self.active, self.enabled, self.commands = active, enabled, []
+        self.load, self.active, self.enabled, self.commands = 'loaded', active, enabled, []
 
     def __call__(self, args, check_rc=False):
         self.commands.append(args[1])
         if args[1] == 'show':
-            return 0, 'ActiveState=%s\nUnitFileState=%s\n' % (self.active, self.enabled), ''
+            return 0, 'LoadState=%s\nActiveState=%s\nUnitFileState=%s\n' % (self.load, self.active, self.enabled), ''
         if args[1] == 'start':
             self.active = 'active'
         if args[1] == 'enable':
@@ -174,8 +195,14 @@ class FakeSystemd(object):
 def firewalld(monkeypatch):
     daemon = FakeFirewalld()
     daemon.systemd = FakeSystemd()
-    monkeypatch.setattr(fz, 'firewall_api',
-                        lambda: (lambda: daemon, FakeSettings, lambda text: ' '.join(text.split())))
+
+    def client():
+        daemon.clients += 1
+        return daemon, FakeSettings
+    monkeypatch.setattr(fz, 'firewall_client', client)
+    monkeypatch.setattr(fz, 'dbus_call', lambda: daemon.dbus)
+    monkeypatch.setattr(fz, 'bindings_installed', lambda: daemon.bindings)
+    monkeypatch.setattr(fz, 'normalize_rule', lambda text: ' '.join(text.split()))
     monkeypatch.setattr(module.AnsibleModule, 'run_command', lambda self, args, check_rc=False: daemon.systemd(args))
     return daemon
 
@@ -208,9 +235,13 @@ def test_exclusive_zone_converges_with_one_reload_then_nothing(firewalld, capsys
     assert 'permanent: remove services ssh' in first['changes']
     assert first['diff']['before']['permanent']['target'] == 'default'
 
-    firewalld.calls = []
+    firewalld.calls, firewalld.clients = [], 0
     second = run(capsys, IPACS)
     assert second['changed'] is False and second['changes'] == [] and firewalld.calls == []
+    # A converged zone is only read: firewall.client (slow to import and to connect) is not used.
+    assert firewalld.clients == 0 and second['installed'] is True
+    assert firewalld.reads == ['getZoneNames', 'getZoneByName', 'getSettings2', 'getZones', 'getZoneSettings2',
+                               'getDefaultZone'] * 2
 
 
 def test_drift_by_hand_is_removed_without_a_reload(firewalld, capsys):
@@ -279,3 +310,45 @@ def test_source_rule_text_picks_the_family():
     assert 'family="ipv6"' in fz.source_rule_text('104', 'tcp', 'fd00::/8')
     assert fz.source_rule_text('104', 'tcp', '10.0.0.0/8') == (
         'rule family="ipv4" source address="10.0.0.0/8" port port="104" protocol="tcp" accept')
+
+
+def test_rich_rules_are_compared_in_firewalld_canonical_form(firewalld, capsys):
+    canonical = 'rule family="ipv4" source address="192.0.2.0/24" service name="ssh" accept'
+    firewalld.permanent['public'].rich_rules.append(canonical)
+    firewalld.runtime['public'].rich_rules.append(canonical)
+    spaced = canonical.replace(' service', '   service')
+    assert run(capsys, {'zone': 'public', 'rich_rules': [spaced]})['changed'] is False
+
+
+@pytest.mark.parametrize('missing', ['unit', 'bindings'])
+def test_report_missing_returns_not_installed_and_changes_nothing(firewalld, capsys, missing):
+    if missing == 'unit':
+        firewalld.systemd.load, firewalld.systemd.active, firewalld.systemd.enabled = 'not-found', 'inactive', ''
+    else:
+        firewalld.bindings = False
+    result = run(capsys, dict(IPACS, report_missing=True))
+    assert result['installed'] is False and result['changed'] is False and result['started'] is False
+    assert firewalld.systemd.commands == ['show'] and firewalld.reads == [] and firewalld.calls == []
+
+
+def test_not_installed_in_check_mode_says_what_the_install_would_bring(firewalld, capsys):
+    # The second call of the role, after a check-mode install that installed nothing.
+    firewalld.systemd.load, firewalld.systemd.active, firewalld.systemd.enabled = 'not-found', 'inactive', ''
+    firewalld.bindings = False
+    result = run(capsys, IPACS, check_mode=True)
+    assert result['changed'] is True and result['started'] is True
+    assert 'configure zone public (firewalld is not running, not read)' in result['changes']
+    assert firewalld.systemd.commands == ['show'] and firewalld.reads == []
+
+
+def test_missing_bindings_fail_with_the_package_name(firewalld, capsys):
+    firewalld.bindings = False
+    result = run(capsys, IPACS)
+    assert result['failed'] is True and 'python3-firewall' in result['msg']
+
+
+def test_zone_from_settings_reads_the_getsettings2_dict():
+    zone = fz.zone_from_settings({'target': '%%REJECT%%', 'ports': [('22', 'tcp')], 'rules_str': ['rule x']})
+    assert zone == {'target': '%%REJECT%%', 'services': set(), 'ports': {'22/tcp'}, 'protocols': set(),
+                    'source_ports': set(), 'rich_rules': {'rule x'}}
+    assert fz.zone_from_settings({})['target'] == 'default'
