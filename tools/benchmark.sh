@@ -3,7 +3,8 @@
 #   1. the shell floor (tools/bench/shell-floor.sh: the same packages and services as a script),
 #   2. playbooks/ipacs_host.yml: converge (cold), re-run of the converged host, check mode on it,
 #      the services the re-run restarted, and the re-run's tasks that were not skipped (remote calls:
-#      those that are not controller-only and not answered on the controller from a host_state read).
+#      those that are not controller-only, not delegated to the controller and not answered on the
+#      controller from a host_state read).
 # Prints a Markdown table. Usage: tools/benchmark.sh [image]   (default pacsops/debian12:latest)
 # Containers: $PACSOPS_BENCH_PREFIX-floor and $PACSOPS_BENCH_PREFIX (default pacsops-bench).
 set -euo pipefail
@@ -88,7 +89,9 @@ for play in data['plays']:
         if loop is not None and all(item.get('skipped') for item in loop):
             continue
         action = result.get('action') or task['task'].get('action', '')
-        local = action in CONTROLLER_ONLY or result.get('msg') == 'all files match the state read before'
+        delegated = (result.get('_ansible_delegated_vars') or {}).get('ansible_host')
+        local = (action in CONTROLLER_ONLY or result.get('msg') == 'all files match the state read before'
+                 or delegated in ('localhost', '127.0.0.1'))
         start, end = task['task']['duration']['start'], task['task']['duration']['end']
         from datetime import datetime
         seconds = (datetime.fromisoformat(end.rstrip('Z')) - datetime.fromisoformat(start.rstrip('Z'))).total_seconds()
