@@ -44,6 +44,7 @@ ARGUMENT_SPEC = dict(
     report_missing=dict(type='bool', default=False),
 )
 
+
 def source_rule_text(port, proto, source):
     """A rich rule that accepts one port from one network, in firewalld's canonical form."""
     family = 'ipv6' if ':' in source else 'ipv4'
