@@ -6,7 +6,6 @@ anywhere else it runs the module."""
 from __future__ import annotations
 
 import json
-import socket
 from unittest.mock import MagicMock
 
 import pytest
@@ -18,42 +17,13 @@ from ansible.template import Templar
 
 pytest.importorskip('pynetdicom')
 
-from pynetdicom import AE, evt  # noqa: E402
-from pynetdicom.sop_class import Verification  # noqa: E402
+from ansible_collections.pacsops.server.tests.unit.plugins.conftest import ARCHIVE_AE  # noqa: E402
 
 from ansible_collections.pacsops.server.plugins.action.dicom_echo import ActionModule, runs_in_process  # noqa: E402
 from ansible_collections.pacsops.server.plugins.modules import dicom_echo  # noqa: E402
 
-ARCHIVE_AE = 'TEST_PACS'
 # Measured, so never the same twice.
 TIMINGS = ('rtt_ms', 'association_ms')
-
-
-@pytest.fixture
-def archive():
-    """A Verification SCP on a free loopback port that accepts the calling AE PACSOPS only."""
-    ae = AE(ae_title=ARCHIVE_AE)
-    ae.add_supported_context(Verification)
-    ae.require_calling_aet = ['PACSOPS']
-    ae.require_called_aet = True
-    echoes = []
-
-    def on_echo(event):
-        echoes.append(event.assoc.requestor.ae_title)
-        return 0x0000
-
-    server = ae.start_server(('127.0.0.1', 0), block=False, evt_handlers=[(evt.EVT_C_ECHO, on_echo)])
-    server.echoes = echoes
-    server.port = server.server_address[1]
-    yield server
-    server.shutdown()
-
-
-@pytest.fixture
-def closed_port():
-    with socket.socket() as sock:
-        sock.bind(('127.0.0.1', 0))
-        return sock.getsockname()[1]
 
 
 def make_action(args, transport='local', become=False, async_val=0, check_mode=False):

@@ -5,7 +5,6 @@
 from __future__ import annotations
 
 import json
-import socket
 
 import pytest
 
@@ -16,38 +15,9 @@ pynetdicom = pytest.importorskip('pynetdicom')
 from pynetdicom import AE, evt  # noqa: E402
 from pynetdicom.sop_class import Verification  # noqa: E402
 
+from ansible_collections.pacsops.server.tests.unit.plugins.conftest import ARCHIVE_AE  # noqa: E402
+
 from ansible_collections.pacsops.server.plugins.modules import dicom_echo  # noqa: E402
-
-ARCHIVE_AE = 'TEST_PACS'
-
-
-@pytest.fixture
-def archive():
-    """A Verification SCP on a free loopback port that accepts the calling AE PACSOPS only
-    and checks the called AE title, as the dicom_service role configures Orthanc."""
-    ae = AE(ae_title=ARCHIVE_AE)
-    ae.add_supported_context(Verification)
-    ae.require_calling_aet = ['PACSOPS']
-    ae.require_called_aet = True
-    echoes = []
-
-    def on_echo(event):
-        echoes.append(event.assoc.requestor.ae_title)
-        return 0x0000
-
-    server = ae.start_server(('127.0.0.1', 0), block=False, evt_handlers=[(evt.EVT_C_ECHO, on_echo)])
-    server.echoes = echoes
-    server.port = server.server_address[1]
-    yield server
-    server.shutdown()
-
-
-@pytest.fixture
-def closed_port():
-    """A loopback port nobody listens on."""
-    with socket.socket() as sock:
-        sock.bind(('127.0.0.1', 0))
-        return sock.getsockname()[1]
 
 
 def run_main(capsys, args, check_mode=False):
