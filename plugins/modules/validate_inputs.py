@@ -1,0 +1,59 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) pacsops maintainers
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+---
+module: validate_inputs
+short_description: Refuse a role's inputs that cannot work, before the role changes anything
+version_added: 0.3.0
+author:
+  - pacsops maintainers (@pacsops)
+description:
+  - Runs a role's input rules on the controller and fails with one message that names every bad
+    variable and its bad parts. The argument specification (C(meta/argument_specs.yml)) checks types
+    and choices; these rules check what it cannot express, such as patterns, ranges and how inputs
+    combine.
+  - The rules are Python (C(plugins/plugin_utils/inputs/<role>.py)), unit-tested without a host.
+  - Messages never contain a secret's value; a secret is only said to be missing.
+  - Reads the role's variables from the task's variables, as M(ansible.builtin.validate_argument_spec) does.
+options:
+  rules:
+    description: The role whose rules run, for example C(mariadb).
+    type: str
+    required: true
+attributes:
+  check_mode:
+    support: full
+    description: The rules run in check mode too; a bad input fails the same way.
+  diff_mode:
+    support: none
+    description: Nothing is changed, so there is no diff.
+  platform:
+    platforms: all
+    description: Runs on the controller only; it does not contact the host.
+notes:
+  - This is an action plugin that needs no connection; the module file only documents it.
+"""
+
+EXAMPLES = r"""
+- name: Refuse root, account, database, server and dump job settings that cannot work
+  pacsops.server.validate_inputs:
+    rules: mariadb
+"""
+
+RETURN = r"""
+errors:
+  description: One message per rule that failed.
+  returned: failure
+  type: list
+  elements: str
+  sample: ["mariadb_port=0 must be 1-65535."]
+msg:
+  description: All the messages in one line, or how many inputs were valid.
+  returned: always
+  type: str
+"""
