@@ -33,6 +33,7 @@ attributes:
     support: none
     description: Nothing is changed, so there is no diff.
   platform:
+    support: full
     platforms: all
     description: Runs on the controller only; it does not contact the host.
 notes:

@@ -147,4 +147,3 @@ def check(inputs):
     """Every message for the inputs; empty when they can work."""
     return (check_root(inputs) + check_users(inputs) + check_databases(inputs) + check_server(inputs)
             + check_dump_job(inputs))
-
