@@ -52,6 +52,15 @@ def test_host_state_program_returns_what_the_module_returns(tmp_path):
     assert isinstance(result['memtotal_mb'], int)
 
 
+def test_the_program_does_not_import_importlib_abc():
+    # importlib.abc pulls in importlib.resources, pathlib, tempfile and typing: 0.1 s on every call.
+    params = dict((name, option.get('default')) for name, option in host_state.ARGUMENT_SPEC.items())
+    params.update(package_manager='dpkg')
+    program = build_program(MU + 'host_state', params) + '\nprint(sorted(set(sys.modules) & {"importlib.abc", "typing"}))'
+    proc = subprocess.run([sys.executable, '-I', '-'], input=program.encode(), capture_output=True, check=False, cwd='/')
+    assert proc.stdout.decode().endswith('[]\n'), proc.stdout.decode()[-200:] + proc.stderr.decode()
+
+
 def test_program_reports_an_exception_as_a_failure():
     # An exception inside the logic is a failed result with its type, not a crash of the program.
     params = dict((name, option.get('default')) for name, option in host_state.ARGUMENT_SPEC.items())
