@@ -35,7 +35,13 @@ def validate(rules, values):
     if errors:
         return dict(failed=True, changed=False, errors=errors,
                     msg='Invalid %s input, nothing was changed: %s' % (rules.ROLE, ' '.join(errors)))
-    return dict(changed=False, msg='%d %s inputs are valid' % (len(values), rules.ROLE))
+    result = dict(changed=False, msg='%d %s inputs are valid' % (len(values), rules.ROLE))
+    # Optional: what the role decided from valid inputs that the operator should see (the firewall's port
+    # kept open for the connection), shown per host at the default verbosity, as a loop label was.
+    notes = list(rules.notes(values)) if hasattr(rules, 'notes') else []
+    if notes:
+        result.update(notes=notes, msg='%s; %s' % (result['msg'], ' '.join(notes)), _ansible_verbose_always=True)
+    return result
 
 
 class ActionModule(ActionBase):

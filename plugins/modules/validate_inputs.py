@@ -53,8 +53,17 @@ errors:
   type: list
   elements: str
   sample: ["mariadb_port=0 must be 1-65535."]
+notes:
+  description:
+    - What the role decided from valid inputs and the operator should see, when its rules say something
+      (the firewall role names the port it keeps open for the Ansible connection). The result is then shown
+      at the default verbosity.
+  returned: success, when the rules have notes
+  type: list
+  elements: str
+  sample: ["tcp/2222 kept open for the Ansible connection (not declared in the firewall variables; firewall_allow_lockout: true closes it)."]
 msg:
-  description: All the messages in one line, or how many inputs were valid.
+  description: All the messages in one line, or how many inputs were valid (and the notes).
   returned: always
   type: str
 """

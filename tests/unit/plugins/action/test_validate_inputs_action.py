@@ -13,7 +13,7 @@ from ansible.parsing.dataloader import DataLoader
 from ansible.template import Templar, trust_as_template
 
 from ansible_collections.pacsops.server.plugins.action.validate_inputs import ActionModule
-from ansible_collections.pacsops.server.plugins.plugin_utils.inputs import mariadb
+from ansible_collections.pacsops.server.plugins.plugin_utils.inputs import firewall, mariadb
 from ansible_collections.pacsops.server.tests.unit.plugins.plugin_utils.inputs_testlib import defaults
 
 
@@ -55,3 +55,12 @@ def test_a_missing_input_and_unknown_rules_are_refused(task_vars):
     for name in ('nosuchrole', '../x', None):
         with pytest.raises(AnsibleActionFail, match='rules'):
             run({'rules': name}, task_vars)
+
+
+def test_notes_of_valid_inputs_are_returned_and_shown_at_the_default_verbosity():
+    values = defaults('firewall', __firewall_guard_port='2222', __firewall_guard_added=True)
+    result = run({'rules': 'firewall'}, values)
+    assert not result.get('failed') and result['_ansible_verbose_always'] is True, result
+    assert result['notes'] == [firewall.notes(values)[0]] and 'tcp/2222 kept open' in result['msg'], result
+    quiet = run({'rules': 'mariadb'}, defaults('mariadb', mariadb_databases=[], mariadb_users=[]))
+    assert '_ansible_verbose_always' not in quiet and 'notes' not in quiet, quiet
