@@ -86,5 +86,6 @@ def check_updates(inputs):
 
 def check(inputs):
     """Every message for the inputs; empty when they can work."""
-    errors = check_paths(inputs) + check_signatures(inputs) + check_updates(inputs)
-    return ['Invalid ClamAV input: %s.' % '; '.join(errors)] if errors else []
+    areas = [('scan paths and exclusions', check_paths(inputs)), ('offline signatures', check_signatures(inputs)),
+             ('signature updates', check_updates(inputs))]
+    return ['Invalid %s: %s.' % (area, '; '.join(errors)) for area, errors in areas if errors]

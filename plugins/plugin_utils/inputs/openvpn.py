@@ -61,7 +61,7 @@ def check_connection(inputs):
         (not multi_line, 'openvpn_extra_options entries %s (by position) must be single lines' % multi_line),
     ]
     errors = [message for ok, message in tests if not ok]
-    return ['Invalid OpenVPN input: %s.' % '; '.join(errors)] if errors else []
+    return ['Invalid connection settings: %s.' % '; '.join(errors)] if errors else []
 
 
 def check_credentials(inputs):
@@ -81,7 +81,7 @@ def check_credentials(inputs):
     errors = [message for ok, message in tests if not ok]
     if not errors:
         return []
-    return ['Invalid OpenVPN credentials for openvpn_remote_host=%s: %s.' % (inputs['openvpn_remote_host'], '; '.join(errors))]
+    return ['Invalid credentials for openvpn_remote_host=%s: %s.' % (inputs['openvpn_remote_host'], '; '.join(errors))]
 
 
 def check(inputs):

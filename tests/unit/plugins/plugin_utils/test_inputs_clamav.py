@@ -56,7 +56,7 @@ def test_the_defaults_and_an_offline_site_pass(good):
 def test_each_bad_input_is_named_without_a_secret(good, override, expected):
     found = messages(clamav, good, **override)
     assert len(found) == 1 and expected in found[0], found
-    assert found[0].startswith('Invalid ClamAV input: ')
+    assert found[0].startswith('Invalid ')
     assert SECRET not in found[0] and SECRET.encode().hex() not in found[0]
 
 
@@ -64,6 +64,8 @@ def test_an_on_site_antivirus_needs_no_signatures(good):
     assert messages(clamav, good, clamav_onsite_av=True, clamav_freshclam_enabled=False) == []
 
 
-def test_every_bad_input_is_reported_in_one_message(good):
-    found = messages(clamav, good, clamav_scan_paths=['/a b'], clamav_freshclam_checks=0)
-    assert len(found) == 1 and 'clamav_scan_paths' in found[0] and 'clamav_freshclam_checks=0' in found[0], found
+def test_every_bad_input_is_reported_in_one_run(good):
+    found = messages(clamav, good, clamav_scan_paths=['/a b'], clamav_scan_log_file='x', clamav_freshclam_checks=0)
+    assert len(found) == 2, found
+    assert found[0].startswith('Invalid scan paths and exclusions: clamav_scan_paths entries') and 'clamav_scan_log_file=x' in found[0]
+    assert found[1] == 'Invalid signature updates: clamav_freshclam_checks=0 must be 1-50.'
