@@ -13,8 +13,8 @@ from ansible_collections.pacsops.server.plugins.plugin_utils.inputs._common impo
 
 ROLE = 'docker'
 INPUTS = (
-    # The chosen source's packages (vars/main.yml) and the facts that name the release in the message.
-    '__docker_packages', '__docker_source', 'ansible_facts',
+    # The chosen source's packages and the release the message names (vars/main.yml).
+    '__docker_packages', '__docker_source', '__docker_release',
     'docker_log_max_size', 'docker_log_max_file', 'docker_data_root', 'docker_registry_mirrors',
     'docker_http_proxy', 'docker_https_proxy', 'docker_service_environment', 'docker_users',
     'docker_default_address_pools', 'docker_registry_logins',
@@ -31,9 +31,8 @@ PROXY_URL = r'^(https?|socks5h?)://'
 def check_source(inputs):
     if inputs['__docker_packages']:
         return []
-    facts = inputs['ansible_facts']
-    return ['docker_source=%s has no packages on %s %s (RHEL: use upstream).'
-            % (inputs['__docker_source'], facts.get('distribution'), facts.get('distribution_major_version'))]
+    return ['docker_source=%s has no packages on %s (RHEL: use upstream).'
+            % (inputs['__docker_source'], inputs['__docker_release'])]
 
 
 def check_daemon(inputs):

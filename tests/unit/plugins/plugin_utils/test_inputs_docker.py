@@ -12,7 +12,6 @@ from ansible_collections.pacsops.server.tests.unit.plugins.plugin_utils.inputs_t
 SECRET = 'vault-secret-5c2e'
 PROXY = 'http://pacs:%s@proxy.example:3128' % SECRET
 LOGIN = {'registry_url': 'europe-west1-docker.pkg.dev', 'username': '_json_key', 'password': SECRET}
-FACTS = {'distribution': 'Debian', 'distribution_major_version': '13', 'os_family': 'Debian'}
 
 
 @pytest.fixture
@@ -20,11 +19,11 @@ def good():
     # The templated defaults as the task receives them, rendered: no site proxy declared.
     return defaults('docker', docker_http_proxy='', docker_https_proxy=PROXY, docker_no_proxy='localhost',
                     __docker_packages=['docker.io', 'docker-cli', 'docker-compose'], __docker_source='distribution',
-                    ansible_facts=FACTS, docker_registry_logins=[LOGIN])
+                    __docker_release='Debian 13', docker_registry_logins=[LOGIN])
 
 
 def test_every_input_the_rules_read_is_a_documented_default(good):
-    assert set(docker.INPUTS) - {'__docker_packages', '__docker_source', 'ansible_facts'} <= set(defaults('docker'))
+    assert set(docker.INPUTS) - {'__docker_packages', '__docker_source', '__docker_release'} <= set(defaults('docker'))
     assert set(docker.INPUTS) <= set(good)
 
 
@@ -33,8 +32,7 @@ def test_defaults_with_a_proxy_and_a_registry_login_pass(good):
 
 
 @pytest.mark.parametrize('override, expected', [
-    ({'__docker_packages': [], '__docker_source': 'distribution', 'ansible_facts': dict(FACTS, distribution='RedHat',
-                                                                                          distribution_major_version='9')},
+    ({'__docker_packages': [], '__docker_source': 'distribution', '__docker_release': 'RedHat 9'},
      'docker_source=distribution has no packages on RedHat 9'),
     ({'docker_log_max_size': '10 MB'}, 'docker_log_max_size=10 MB must be a size'),
     ({'docker_log_max_size': '10M'}, 'docker_log_max_size=10M must be a size'),
