@@ -21,11 +21,12 @@ RENDERED = {'openvpn_proxy_type': 'none', 'openvpn_proxy_host': '', 'openvpn_pro
 @pytest.fixture
 def good():
     """A client that is configured: a server, certificates, keys and an authenticated HTTP proxy."""
-    return defaults('openvpn', **dict(
-        RENDERED, openvpn_enabled=True, openvpn_remote_host='vpn.vendor.example', openvpn_ca_cert=CERT,
-        openvpn_client_cert=CERT, openvpn_client_key=KEY, openvpn_tls_key=TLS_KEY, openvpn_verify_server_name='server',
-        openvpn_proxy_type='http', openvpn_proxy_host='192.0.2.20', openvpn_proxy_username='pacsvpn',
-        openvpn_proxy_password=SECRET))
+    values = defaults('openvpn', **RENDERED)
+    values.update(openvpn_enabled=True, openvpn_remote_host='vpn.vendor.example', openvpn_ca_cert=CERT,
+                  openvpn_client_cert=CERT, openvpn_client_key=KEY, openvpn_tls_key=TLS_KEY,
+                  openvpn_verify_server_name='server', openvpn_proxy_type='http', openvpn_proxy_host='192.0.2.20',
+                  openvpn_proxy_username='pacsvpn', openvpn_proxy_password=SECRET)
+    return values
 
 
 def test_every_input_the_rules_read_is_a_documented_default():
