@@ -1,0 +1,70 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The docker role's input rules: the defaults pass, each bad input is named, a proxy URL or key never is."""
+
+from __future__ import annotations
+
+import pytest
+
+from ansible_collections.pacsops.server.plugins.plugin_utils.inputs import docker
+from ansible_collections.pacsops.server.tests.unit.plugins.plugin_utils.inputs_testlib import defaults, messages
+
+SECRET = 'vault-secret-5c2e'
+PROXY = 'http://pacs:%s@proxy.example:3128' % SECRET
+LOGIN = {'registry_url': 'europe-west1-docker.pkg.dev', 'username': '_json_key', 'password': SECRET}
+
+
+@pytest.fixture
+def good():
+    # The templated defaults as the task receives them, rendered: no site proxy declared.
+    return defaults('docker', docker_http_proxy='', docker_https_proxy=PROXY, docker_no_proxy='localhost',
+                    __docker_packages=['docker.io', 'docker-cli', 'docker-compose'], __docker_source='distribution',
+                    __docker_release='Debian 13', docker_registry_logins=[LOGIN])
+
+
+def test_every_input_the_rules_read_is_a_documented_default(good):
+    assert set(docker.INPUTS) - {'__docker_packages', '__docker_source', '__docker_release'} <= set(defaults('docker'))
+    assert set(docker.INPUTS) <= set(good)
+
+
+def test_defaults_with_a_proxy_and_a_registry_login_pass(good):
+    assert docker.check(good) == []
+
+
+@pytest.mark.parametrize('override, expected', [
+    ({'__docker_packages': [], '__docker_source': 'distribution', '__docker_release': 'RedHat 9'},
+     'docker_source=distribution has no packages on RedHat 9'),
+    ({'docker_log_max_size': '10 MB'}, 'docker_log_max_size=10 MB must be a size'),
+    ({'docker_log_max_size': '10M'}, 'docker_log_max_size=10M must be a size'),
+    ({'docker_log_max_file': 0}, 'docker_log_max_file=0 must be at least 1'),
+    ({'docker_log_max_file': 'many'}, 'docker_log_max_file=many must be at least 1'),
+    ({'docker_data_root': 'home/docker'}, 'docker_data_root=home/docker must be an absolute path'),
+    ({'docker_registry_mirrors': ['https://ok.example', 'mirror.example']}, "docker_registry_mirrors ['mirror.example']"),
+    ({'docker_http_proxy': 'proxy.example:3128'}, 'docker_http_proxy must be an http(s):// or socks5:// URL'),
+    ({'docker_https_proxy': 'ftp://pacs:%s@proxy.example' % SECRET}, 'docker_https_proxy must be an http(s)://'),
+    ({'docker_service_environment': {'HTTP PROXY': 'x', 'OK_NAME': 'y'}}, "docker_service_environment keys ['HTTP PROXY']"),
+    ({'docker_users': ['ipacs', 'Bad User']}, "docker_users ['Bad User'] are not valid user names"),
+    ({'docker_default_address_pools': [{'base': '172.17.0.0/33', 'size': 24}]}, "entries [{'base': '172.17.0.0/33'"),
+    ({'docker_default_address_pools': [{'base': '172.17.0.0', 'size': 24}]}, "entries [{'base': '172.17.0.0',"),
+    ({'docker_default_address_pools': [{'size': 24}]}, "entries [{'size': 24}]"),
+    ({'docker_default_address_pools': [{'base': '10.0.0.0/8', 'size': 31}]}, "'size': 31}]: every entry needs"),
+    ({'docker_default_address_pools': [{'base': '10.0.0.0/16', 'size': 8}]}, "'size': 8}]: every entry needs"),
+    ({'docker_default_address_pools': [{'base': '10.0.0.0/16'}]}, "entries [{'base': '10.0.0.0/16'}]"),
+    ({'docker_registry_logins': [LOGIN, {'registry_url': 'r.example'}]}, "docker_registry_logins entries ['r.example']"),
+    ({'docker_registry_logins': [dict(LOGIN, password='')]}, "entries ['europe-west1-docker.pkg.dev']: every entry"),
+    ({'docker_registry_logins': [{'password': SECRET}]}, "docker_registry_logins entries ['#1']: every entry needs"),
+])
+def test_each_bad_input_is_named_without_a_secret(good, override, expected):
+    found = messages(docker, good, **override)
+    assert len(found) == 1 and expected in found[0], found
+    assert SECRET not in ' '.join(found)
+
+
+def test_a_pool_that_fits_its_size_exactly_and_values_read_as_ansible_reads_them_pass(good):
+    assert messages(docker, good, docker_default_address_pools=[{'base': '10.213.0.0/24', 'size': '24'}],
+                    docker_log_max_file='4', docker_data_root='/home/docker', docker_registry_logins=[]) == []
+
+
+def test_every_bad_input_is_reported_in_one_run(good):
+    found = messages(docker, good, docker_log_max_file=0, docker_users=['Bad User'], docker_http_proxy='x')
+    assert len(found) == 3, found
