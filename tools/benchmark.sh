@@ -77,7 +77,8 @@ import json, sys
 CONTROLLER_ONLY = {'ansible.builtin.assert', 'assert', 'ansible.builtin.debug', 'debug', 'ansible.builtin.set_fact',
                    'set_fact', 'ansible.builtin.include_vars', 'include_vars', 'ansible.builtin.include_tasks',
                    'include_tasks', 'ansible.builtin.import_tasks', 'ansible.builtin.meta', 'meta',
-                   'ansible.builtin.validate_argument_spec', 'validate_argument_spec', 'ansible.builtin.fail', 'fail'}
+                   'ansible.builtin.validate_argument_spec', 'validate_argument_spec', 'ansible.builtin.fail', 'fail',
+                   'pacsops.server.validate_inputs'}  # no connection (_requires_connection = False)
 data, host = json.load(open(sys.argv[1])), sys.argv[2]
 ran = []
 for play in data['plays']:
