@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import re
 
 ABSOLUTE_PATH = re.compile(r'^/[^\s]+$')
@@ -20,6 +21,16 @@ def matches(pattern, value):
 def rejected(values, pattern):
     """The values (as strings) that do not match the pattern, in order."""
     return [str(value) for value in values if not matches(pattern, value)]
+
+
+def network(value, version=None):
+    """``value`` as an IP network, as the standard library reads it (an address is a /32 or /128; host bits may
+    be set), or None when it is not one or not of ``version``."""
+    try:
+        parsed = ipaddress.ip_network(str(value), strict=False)
+    except ValueError:
+        return None
+    return parsed if version in (None, parsed.version) else None
 
 
 def as_int(value, default=None):

@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 from ansible_collections.pacsops.server.plugins.plugin_utils.inputs._common import (
-    duplicates, in_range, matches, rejected, truthy)
+    duplicates, in_range, matches, network, rejected, truthy)
 
 ROLE = 'dicom_service'
 INPUTS = (
@@ -20,7 +20,6 @@ INPUTS = (
 # PS3.5 AE title: 1-16 characters of the default repertoire without backslash, not only spaces.
 AE_TITLE = r'^(?! *$)[ -\[\]-~]{1,16}$'
 PATH = r'^/[A-Za-z0-9/_.@+-]*$'
-CIDR = r'^([0-9]{1,3}\.){3}[0-9]{1,3}(/[0-9]{1,2})?$|^[0-9a-fA-F:]+(/[0-9]{1,3})?$'
 
 
 def allowed_titles(inputs):
@@ -35,6 +34,7 @@ def check_dicom(inputs):
     declared = [entry['ae_title'] for entry in inputs['dicom_service_allowed_calling_aes'] if 'ae_title' in entry]
     bad_titles = rejected(declared + list(inputs['dicom_service_blocked_calling_aes']), AE_TITLE)
     storage_dir = str(inputs['dicom_service_storage_dir'])
+    bad_networks = [str(net) for net in inputs['dicom_service_allowed_networks'] if network(net) is None]
     tests = [
         (matches(AE_TITLE, inputs['dicom_service_ae_title']),
          'dicom_service_ae_title=%s must be 1-16 printable ASCII characters without backslash'
@@ -57,9 +57,7 @@ def check_dicom(inputs):
         (not bad_titles, 'calling AE titles %s are not AE titles' % bad_titles),
         (not duplicates(allowed), 'allowed calling AE titles %s repeat (dicom_service_allowed_calling_aes and '
                                   'dicom_service_verify_calling_ae)' % duplicates(allowed)),
-        (not rejected(inputs['dicom_service_allowed_networks'], CIDR),
-         'dicom_service_allowed_networks entries %s are not addresses or CIDRs'
-         % rejected(inputs['dicom_service_allowed_networks'], CIDR)),
+        (not bad_networks, 'dicom_service_allowed_networks entries %s are not addresses or CIDRs' % bad_networks),
     ]
     return [message + '.' for ok, message in tests if not ok]
 

@@ -6,10 +6,8 @@ carry credentials) or a registry key."""
 
 from __future__ import annotations
 
-import re
-
 from ansible_collections.pacsops.server.plugins.plugin_utils.inputs._common import (
-    as_int, in_range, matches, rejected)
+    as_int, in_range, matches, network, rejected)
 
 ROLE = 'docker'
 INPUTS = (
@@ -22,8 +20,6 @@ INPUTS = (
 
 USER = r'^[a-z_][a-z0-9_-]{0,31}$'
 ENV_NAME = r'^[A-Za-z_][A-Za-z0-9_]*$'
-OCTET = r'(25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])'
-CIDR4 = r'^(' + OCTET + r'\.){3}' + OCTET + r'/([0-9]|[12][0-9]|3[0-2])$'
 LOG_SIZE = r'^[0-9]+[kmg]$'
 PROXY_URL = r'^(https?|socks5h?)://'
 
@@ -70,9 +66,9 @@ def check_users(inputs):
 def pool_fits(pool):
     """{base: <IPv4 CIDR>, size: <its prefix..30>}: dockerd carves networks of `size` out of `base`."""
     pool = pool if isinstance(pool, dict) else {}
-    size = as_int(pool.get('size', 0), 0)
-    prefix = as_int(re.sub('^.*/', '', str(pool.get('base', '/33'))), 0)
-    return matches(CIDR4, pool.get('base', '')) and prefix <= size <= 30
+    base = str(pool.get('base', ''))
+    parsed = network(base, version=4) if '/' in base else None
+    return parsed is not None and parsed.prefixlen <= as_int(pool.get('size', 0), 0) <= 30
 
 
 def check_address_pools(inputs):

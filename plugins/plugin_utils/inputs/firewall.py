@@ -5,7 +5,7 @@
 
 from __future__ import annotations
 
-from ansible_collections.pacsops.server.plugins.plugin_utils.inputs._common import matches, rejected, truthy
+from ansible_collections.pacsops.server.plugins.plugin_utils.inputs._common import matches, network, rejected, truthy
 
 ROLE = 'firewall'
 INPUTS = (
@@ -18,9 +18,6 @@ INPUTS = (
 # 1-65535 as a regex: a port is checked as the text it is written as, so 080 or 1.5 are refused.
 PORT = r'^([1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5])$'
 PROTOCOLS = ('tcp', 'udp', 'sctp', 'dccp')
-IPV4_CIDR = (r'^((25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\.){3}(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])'
-             r'(/(3[0-2]|[12]?[0-9]))?$')
-IPV6_CIDR = r'^[0-9a-fA-F]{0,4}(:[0-9a-fA-F]{0,4}){2,7}(/(12[0-8]|1[01][0-9]|[1-9]?[0-9]))?$'
 SERVICE = r'^[a-zA-Z0-9][a-zA-Z0-9_.+-]*$'
 ZONE = r'^[a-zA-Z0-9_-]{1,17}$'
 
@@ -41,7 +38,7 @@ def bad_sources(inputs):
         value = rule.get('sources', [])
         sources += value if isinstance(value, list) else [value]
     sources += list(inputs['firewall_dicom_sources'])
-    bad = [source for source in rejected(sources, IPV4_CIDR) if not matches(IPV6_CIDR, source)]
+    bad = [str(source) for source in sources if network(source) is None]
     if [rule for rule in inputs['firewall_source_rules'] if not rule.get('sources')]:
         bad.append('(a rule without sources)')
     return bad

@@ -69,3 +69,10 @@ def test_each_bad_input_is_named_without_the_password(good, override, expected):
 
 def test_the_final_checks_title_is_not_checked_when_the_check_is_off(good):
     assert messages(dicom_service, good, dicom_service_verify='no', dicom_service_allowed_calling_aes=[dict(MODALITY, ae_title='PACSOPS')]) == []
+
+
+def test_networks_are_read_by_the_standard_library_not_a_pattern(good):
+    assert messages(dicom_service, good, dicom_service_allowed_networks=['10.0.0.0/8', '192.0.2.7', 'fd00::/8']) == []
+    found = messages(dicom_service, good, dicom_service_allowed_networks=['999.1.1.1', '10.0.0.0/40', 'pacs.example'])
+    assert found == ["dicom_service_allowed_networks entries ['999.1.1.1', '10.0.0.0/40', 'pacs.example'] "
+                     "are not addresses or CIDRs."], found

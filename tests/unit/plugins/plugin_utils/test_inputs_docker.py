@@ -68,3 +68,9 @@ def test_a_pool_that_fits_its_size_exactly_and_values_read_as_ansible_reads_them
 def test_every_bad_input_is_reported_in_one_run(good):
     found = messages(docker, good, docker_log_max_file=0, docker_users=['Bad User'], docker_http_proxy='x')
     assert len(found) == 3, found
+
+
+def test_an_address_pool_base_is_an_ipv4_network_with_a_prefix(good):
+    for base in ('fd00::/64', '10.256.0.0/16', '10.0.0.0'):
+        assert messages(docker, good, docker_default_address_pools=[{'base': base, 'size': 24}]), base
+    assert messages(docker, good, docker_default_address_pools=[{'base': '10.1.2.3/16', 'size': 24}]) == []

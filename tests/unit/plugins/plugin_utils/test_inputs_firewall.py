@@ -64,3 +64,11 @@ def test_closed_web_ports_are_not_checked_and_iptables_without_services_passes(g
 def test_the_note_names_the_port_kept_open_for_the_connection(good, override, expected):
     notes = firewall.notes(dict(good, **override))
     assert len(notes) == 1 and expected in notes[0], notes
+
+
+def test_sources_are_read_by_the_standard_library_not_a_pattern(good):
+    # IPv6 in any form ipaddress reads, host bits set; octets out of range or a prefix too long refused.
+    assert messages(firewall, good, firewall_dicom_sources=['::1', 'fd00::/8', '2001:db8::1/64', '10.1.2.3/24']) == []
+    found = messages(firewall, good, firewall_dicom_sources=['300.1.1.1', 'fd00::/129', '10.0.0.0/8/8'])
+    assert found == ['firewall_source_rules/firewall_dicom_sources need IPv4 or IPv6 CIDRs: '
+                     '300.1.1.1, fd00::/129, 10.0.0.0/8/8.'], found
