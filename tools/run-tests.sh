@@ -129,7 +129,12 @@ bootstrap() {
 
 molecule_one() {
   local scenario=$1
-  molecule test -s "$scenario" >".cache/logs/molecule-$scenario.log" 2>&1
+  # Molecule (ansible-compat) installs the collection into $ANSIBLE_HOME/collections before each
+  # run and puts it first on the collection path. A private ANSIBLE_HOME per scenario keeps two
+  # scenarios started together from installing over each other (seen: FileNotFoundError in
+  # ansible-galaxy), and another checkout's scenarios from testing this checkout's copy.
+  ANSIBLE_HOME="$PWD/.cache/ansible-home/molecule-$scenario" \
+    molecule test -s "$scenario" >".cache/logs/molecule-$scenario.log" 2>&1
   local rc=$?
   [ $rc -eq 0 ] || tail -60 ".cache/logs/molecule-$scenario.log"
   return $rc
