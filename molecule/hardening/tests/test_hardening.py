@@ -131,6 +131,29 @@ def test_files_the_role_writes(host):
     assert host.run("chage -l ipacs | grep -i 'maximum'").stdout.split(":")[1].strip() == "99999"
 
 
+def test_a_user_can_change_a_password_and_a_dictionary_word_is_refused(host):
+    """pam_pwquality checks every new password against cracklib's dictionary. The roles install without
+    Recommends; without cracklib-runtime's dictionary every change failed with "error loading dictionary"."""
+    user, current = "pwqtest", "Kq7#zLm9pW2v!"
+    assert host.run("id %s || useradd -m %s", user, user).rc == 0
+    # As root through chpasswd (root may set any password): the known starting point of both attempts.
+    host.run_expect([0], "echo %s | chpasswd", f"{user}:{current}")
+
+    def change_to(new):
+        # As the user, through PAM's password stack: the current password, then the new one twice.
+        return host.run("printf '%%s\\n' %s %s %s | su %s -s /bin/sh -c passwd", current, new, new, user)
+
+    try:
+        strong = change_to("Ht3@vB8xQe5#nZ")
+        assert strong.rc == 0 and "updated successfully" in strong.stdout + strong.stderr, strong.stdout + strong.stderr
+        host.run_expect([0], "echo %s | chpasswd", f"{user}:{current}")
+        word = change_to("strawberries")
+        assert word.rc != 0, word.stdout + word.stderr
+        assert "based on a dictionary word" in word.stdout + word.stderr, word.stdout + word.stderr
+    finally:
+        host.run("userdel -r %s", user)
+
+
 def test_check_mode_on_converged_host_reports_no_change():
     pacsops_testlib.assert_check_mode_clean()
 
