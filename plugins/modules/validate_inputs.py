@@ -62,6 +62,15 @@ notes:
   type: list
   elements: str
   sample: ["tcp/2222 kept open for the Ansible connection (not declared in the firewall variables; firewall_allow_lockout: true closes it)."]
+derived:
+  description:
+    - What the role derives from valid inputs, when its rules derive something; the role registers the result
+      and reads this instead of computing it in Jinja. The firewall role gets C(open_ports) (C(port/proto) open
+      to every source), C(source_entries) (one C(port), C(proto), C(source) per source) and C(guard_port) (the
+      connection's port the role added, or empty).
+  returned: success, when the rules derive values
+  type: dict
+  sample: {"open_ports": ["22/tcp", "80/tcp", "443/tcp"], "source_entries": [], "guard_port": ""}
 msg:
   description: All the messages in one line, or how many inputs were valid (and the notes).
   returned: always

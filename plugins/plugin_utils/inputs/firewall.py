@@ -1,7 +1,8 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) pacsops maintainers
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The firewall role's input rules: ports, protocols, source networks, services and the zone name."""
+"""The firewall role's input rules (ports, protocols, source networks, services and the zone name), and what
+the role opens, derived from valid inputs: the ports open to every source and the source-restricted entries."""
 
 from __future__ import annotations
 
@@ -10,9 +11,11 @@ from ansible_collections.pacsops.server.plugins.plugin_utils.inputs._common impo
 ROLE = 'firewall'
 INPUTS = (
     'firewall_backend', 'firewall_zone', 'firewall_ssh_port', 'firewall_http_port', 'firewall_https_port',
-    'firewall_dicom_ports', 'firewall_dicom_sources', 'firewall_ports', 'firewall_source_rules', 'firewall_services',
-    # For the note only (vars/main.yml): the connection's port the role keeps open, and whether no input declares it.
-    'firewall_allow_lockout', '__firewall_guard_port', '__firewall_guard_added',
+    'firewall_dicom_enabled', 'firewall_dicom_ports', 'firewall_dicom_sources', 'firewall_ports', 'firewall_source_rules',
+    'firewall_services',
+    # The port of the running Ansible connection (vars/main.yml: '' for local or docker connections), kept open
+    # unless firewall_allow_lockout is true.
+    'firewall_allow_lockout', '__firewall_connection_port',
 )
 
 # 1-65535 as a regex: a port is checked as the text it is written as, so 080 or 1.5 are refused.
@@ -66,12 +69,57 @@ def check(inputs):
     return [message for ok, message in tests if not ok]
 
 
+def declared_ports(inputs):
+    """Ports open to every source as "port/proto" (firewalld's notation), de-duplicated in declared order: the
+    zone file must not change between runs. DICOM ports are open to all only when no source is declared."""
+    ports = ['%d/tcp' % int(inputs[name]) for name in ('firewall_ssh_port', 'firewall_http_port', 'firewall_https_port')
+             if int(inputs[name]) > 0]
+    if truthy(inputs['firewall_dicom_enabled']) and not inputs['firewall_dicom_sources']:
+        ports += ['%d/tcp' % int(port) for port in inputs['firewall_dicom_ports']]
+    ports += ['%d/%s' % (int(item['port']), item.get('proto', 'tcp')) for item in inputs['firewall_ports']]
+    return list(dict.fromkeys(ports))
+
+
+def guard_port(inputs):
+    """The connection's port when the role must keep it open and no input declares it, else ''."""
+    port = '' if truthy(inputs['firewall_allow_lockout']) else str(inputs['__firewall_connection_port'])
+    return port if port and '%s/tcp' % port not in declared_ports(inputs) else ''
+
+
+def source_entries(inputs):
+    """One {port, proto, source} per port and source of each source rule, the DICOM ports' included."""
+    rules = list(inputs['firewall_source_rules'])
+    if truthy(inputs['firewall_dicom_enabled']) and inputs['firewall_dicom_sources']:
+        rules.append({'ports': inputs['firewall_dicom_ports'], 'sources': inputs['firewall_dicom_sources']})
+    out = []
+    for rule in rules:
+        sources = rule.get('sources', [])
+        sources = sources if isinstance(sources, list) else [sources]
+        for port in rule.get('ports', [rule.get('port')]):
+            for source in sources:
+                entry = {'port': str(port), 'proto': rule.get('proto', 'tcp'), 'source': str(source)}
+                if entry not in out:
+                    out.append(entry)
+    return out
+
+
+def derive(inputs):
+    """What the role opens, from valid inputs (the validate task registers it; vars/main.yml reads it)."""
+    guard = guard_port(inputs)
+    return {
+        'open_ports': declared_ports(inputs) + (['%s/tcp' % guard] if guard else []),
+        'source_entries': source_entries(inputs),
+        'guard_port': guard,
+    }
+
+
 def notes(inputs):
     """Which port is kept open for the Ansible connection: the role never locks out the connection in use
     unless firewall_allow_lockout is true."""
     if truthy(inputs['firewall_allow_lockout']):
         return ['firewall_allow_lockout is true: the Ansible connection port is not kept open.']
-    if truthy(inputs['__firewall_guard_added']):
+    guard = guard_port(inputs)
+    if guard:
         return ['tcp/%s kept open for the Ansible connection (not declared in the firewall variables;'
-                ' firewall_allow_lockout: true closes it).' % inputs['__firewall_guard_port']]
+                ' firewall_allow_lockout: true closes it).' % guard]
     return ['the Ansible connection port is declared, or the connection uses none.']

@@ -58,9 +58,11 @@ def test_a_missing_input_and_unknown_rules_are_refused(task_vars):
 
 
 def test_notes_of_valid_inputs_are_returned_and_shown_at_the_default_verbosity():
-    values = defaults('firewall', __firewall_guard_port='2222', __firewall_guard_added=True)
+    values = defaults('firewall', __firewall_connection_port='2222')
     result = run({'rules': 'firewall'}, values)
     assert not result.get('failed') and result['_ansible_verbose_always'] is True, result
     assert result['notes'] == [firewall.notes(values)[0]] and 'tcp/2222 kept open' in result['msg'], result
+    # What the rules derive is returned for the role to register.
+    assert result['derived'] == firewall.derive(values) and '2222/tcp' in result['derived']['open_ports'], result
     quiet = run({'rules': 'mariadb'}, defaults('mariadb', mariadb_databases=[], mariadb_users=[]))
     assert '_ansible_verbose_always' not in quiet and 'notes' not in quiet, quiet
