@@ -1,0 +1,41 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) pacsops maintainers
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The timesync role's input rules: a provider the OS has, a source or the local clock, and hosts and
+networks the daemon's configuration lines can take."""
+
+from __future__ import annotations
+
+from ansible_collections.pacsops.server.plugins.plugin_utils.inputs._common import as_int, in_range, network, rejected
+
+ROLE = 'timesync'
+INPUTS = (
+    # The OS's daemons and aliases (vars/<os_family>.yml) and the OS family the message names.
+    '__timesync_providers', '__timesync_aliases', '__timesync_os_family',
+    'timesync_provider', 'timesync_servers', 'timesync_serve_networks', 'timesync_local_stratum',
+)
+
+# Hostnames and IP addresses: whitespace, quotes or a line break would break the daemon's configuration
+# line (\Z: "$" would let a trailing newline through).
+HOST = r'^[A-Za-z0-9][A-Za-z0-9.:_-]*\Z'
+
+
+def check(inputs):
+    """Every message for the inputs; empty when they can work."""
+    providers, aliases = inputs['__timesync_providers'], inputs['__timesync_aliases']
+    provider, stratum = inputs['timesync_provider'], inputs['timesync_local_stratum']
+    hosts = [server.get('host', '') for server in inputs['timesync_servers']]
+    bad_hosts = rejected(hosts, HOST)
+    bad_networks = [str(entry) for entry in inputs['timesync_serve_networks'] if network(entry) is None]
+    tests = [
+        (aliases.get(provider, provider) in providers,
+         'timesync_provider=%s must be one of %s on %s'
+         % (provider, list(providers) + list(aliases), inputs['__timesync_os_family'])),
+        (hosts or as_int(stratum, 0) > 0,
+         'timesync_servers is empty while timesync_local_stratum is 0 (a daemon needs a source or its local clock)'),
+        (not bad_hosts, 'timesync_servers hosts %s must be hostnames or IP addresses' % bad_hosts),
+        (not bad_networks,
+         'timesync_serve_networks entries %s must be IP addresses or networks in CIDR notation' % bad_networks),
+        (in_range(stratum, 0, 15), 'timesync_local_stratum=%s must be 0 (off) to 15' % stratum),
+    ]
+    return [message + '.' for ok, message in tests if not ok]
