@@ -78,8 +78,8 @@ def test_sources_are_read_by_the_standard_library_not_a_pattern(good):
 def test_open_ports_in_declared_order_without_duplicates(good):
     # The web and SSH ports (0 stays closed), then firewall_ports; a port declared twice is opened once, in
     # its first place, so the zone does not change between runs.
-    values = dict(good, firewall_http_port=0, firewall_ports=[{'port': '8443', 'proto': 'udp'}, {'port': 443},
-                                                               {'port': 8443, 'proto': 'udp'}, {'port': 104}])
+    ports = [{'port': '8443', 'proto': 'udp'}, {'port': 443}, {'port': 8443, 'proto': 'udp'}, {'port': 104}]
+    values = dict(good, firewall_http_port=0, firewall_ports=ports)
     assert firewall.derive(values)['open_ports'] == ['22/tcp', '443/tcp', '8443/udp', '104/tcp']
 
 
