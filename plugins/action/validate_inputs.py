@@ -36,12 +36,12 @@ def validate(rules, values):
         return dict(failed=True, changed=False, errors=errors,
                     msg='Invalid %s input, nothing was changed: %s' % (rules.ROLE, ' '.join(errors)))
     result = dict(changed=False, msg='%d %s inputs are valid' % (len(values), rules.ROLE))
-    # Optional: what the role decided from valid inputs that the operator should see (the firewall's port
-    # kept open for the connection), shown per host at the default verbosity, as a loop label was.
     # Optional: what the role derives from valid inputs (the firewall's ports and source entries), returned
     # as data for the task to register, so that no Jinja template in the role's vars computes it.
     if hasattr(rules, 'derive'):
         result['derived'] = rules.derive(values)
+    # Optional: what the role decided from valid inputs that the operator should see (the firewall's port
+    # kept open for the connection), shown per host at the default verbosity, as a loop label was.
     notes = list(rules.notes(values)) if hasattr(rules, 'notes') else []
     if notes:
         result.update(notes=notes, msg='%s; %s' % (result['msg'], ' '.join(notes)), _ansible_verbose_always=True)

@@ -80,10 +80,10 @@ def declared_ports(inputs):
     return list(dict.fromkeys(ports))
 
 
-def guard_port(inputs):
-    """The connection's port when the role must keep it open and no input declares it, else ''."""
+def guard_port(inputs, declared):
+    """The connection's port when the role must keep it open and no declared port is it, else ''."""
     port = '' if truthy(inputs['firewall_allow_lockout']) else str(inputs['__firewall_connection_port'])
-    return port if port and '%s/tcp' % port not in declared_ports(inputs) else ''
+    return port if port and '%s/tcp' % port not in declared else ''
 
 
 def source_entries(inputs):
@@ -105,9 +105,10 @@ def source_entries(inputs):
 
 def derive(inputs):
     """What the role opens, from valid inputs (the validate task registers it; vars/main.yml reads it)."""
-    guard = guard_port(inputs)
+    declared = declared_ports(inputs)
+    guard = guard_port(inputs, declared)
     return {
-        'open_ports': declared_ports(inputs) + (['%s/tcp' % guard] if guard else []),
+        'open_ports': declared + (['%s/tcp' % guard] if guard else []),
         'source_entries': source_entries(inputs),
         'guard_port': guard,
     }
@@ -118,7 +119,7 @@ def notes(inputs):
     unless firewall_allow_lockout is true."""
     if truthy(inputs['firewall_allow_lockout']):
         return ['firewall_allow_lockout is true: the Ansible connection port is not kept open.']
-    guard = guard_port(inputs)
+    guard = derive(inputs)['guard_port']
     if guard:
         return ['tcp/%s kept open for the Ansible connection (not declared in the firewall variables;'
                 ' firewall_allow_lockout: true closes it).' % guard]

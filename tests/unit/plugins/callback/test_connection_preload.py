@@ -31,54 +31,49 @@ def test_each_name_is_loaded_once_and_the_unknown_ones_are_returned():
     assert loader.asked == [('community.docker.docker_api', True), ('no.such', True), ('broken.plugin', True)]
 
 
+def run_in_a_fresh_interpreter(code):
+    """Run the code where nothing is imported yet (this test process may have imported the plugins already),
+    with the collection loader finding collections the way ansible-playbook does."""
+    preamble = ('import sys\n'
+                'from ansible.utils.collection_loader._collection_finder import _AnsibleCollectionFinder\n'
+                '_AnsibleCollectionFinder(paths=sys.path)._install()\n')
+    result = subprocess.run([sys.executable, '-c', preamble + code], capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr
+
+
+# The callback as ansible-playbook loads it (through the plugin loader, which reads its options).
+CALLBACK = ('from ansible.plugins.loader import callback_loader, init_plugin_loader\n'
+            'init_plugin_loader()\n'
+            'callback = callback_loader.get("pacsops.server.connection_preload")\n')
+
+
 def test_the_real_plugin_module_is_imported_by_the_real_loader():
-    # In a fresh interpreter: this test process may have imported the plugin already.
-    code = (
-        'import sys\n'
+    run_in_a_fresh_interpreter(
         'from ansible_collections.pacsops.server.plugins.callback import connection_preload\n'
         f'assert {PLUGIN_MODULE!r} not in sys.modules\n'
         "assert connection_preload.preload(['community.docker.docker_api']) == []\n"
         f'assert {PLUGIN_MODULE!r} in sys.modules\n'
         "assert 'requests' in sys.modules\n"
     )
-    # The collection loader finds collections the way ansible-playbook does.
-    code = ('from ansible.utils.collection_loader._collection_finder import _AnsibleCollectionFinder\n'
-            '_AnsibleCollectionFinder(paths=sys.path)._install()\n') + code
-    result = subprocess.run([sys.executable, '-c', 'import sys\n' + code], capture_output=True, text=True, check=False)
-    assert result.returncode == 0, result.stderr
 
 
 def test_the_builtin_filter_and_test_files_are_imported_by_the_callback():
-    # In a fresh interpreter, through the callback as ansible-playbook loads it: before, no built-in filter
-    # or test file is imported; after, all of them are (a worker forked then needs none).
-    code = (
-        'import sys\n'
-        'from ansible.utils.collection_loader._collection_finder import _AnsibleCollectionFinder\n'
-        '_AnsibleCollectionFinder(paths=sys.path)._install()\n'
-        'from ansible.plugins.loader import callback_loader, init_plugin_loader\n'
-        'init_plugin_loader()\n'
-        'def files(kind):\n'
+    # Before, no built-in filter or test file is imported; after, all of them are (a worker forked then needs none).
+    run_in_a_fresh_interpreter(
+        CALLBACK
+        + 'def files(kind):\n'
         '    return sorted(n.split("_")[0] for n in sys.modules if n.startswith("ansible.plugins.%s." % kind))\n'
         'assert files("filter") == [] and files("test") == [], (files("filter"), files("test"))\n'
-        'callback_loader.get("pacsops.server.connection_preload").set_options(direct={"connections": []})\n'
+        'callback.set_options(direct={"connections": []})\n'
         'assert {"ansible.plugins.filter.core", "ansible.plugins.filter.mathstuff", "ansible.plugins.filter.urlsplit"}'
         ' <= set(files("filter")), files("filter")\n'
         'assert {"ansible.plugins.test.core", "ansible.plugins.test.files"} <= set(files("test")), files("test")\n'
     )
-    result = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, check=False)
-    assert result.returncode == 0, result.stderr
 
 
 def test_builtin_jinja_plugins_off_imports_none():
-    code = (
-        'import sys\n'
-        'from ansible.utils.collection_loader._collection_finder import _AnsibleCollectionFinder\n'
-        '_AnsibleCollectionFinder(paths=sys.path)._install()\n'
-        'from ansible.plugins.loader import callback_loader, init_plugin_loader\n'
-        'init_plugin_loader()\n'
-        'callback = callback_loader.get("pacsops.server.connection_preload")\n'
-        'callback.set_options(direct={"connections": [], "builtin_jinja_plugins": False})\n'
+    run_in_a_fresh_interpreter(
+        CALLBACK
+        + 'callback.set_options(direct={"connections": [], "builtin_jinja_plugins": False})\n'
         'assert not [n for n in sys.modules if n.startswith(("ansible.plugins.filter.", "ansible.plugins.test."))]\n'
     )
-    result = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, check=False)
-    assert result.returncode == 0, result.stderr
