@@ -62,7 +62,7 @@ before=$(started)
 # The re-run once more with the JSON callback, to count the tasks that ran (profile_tasks off: it
 # would print into the JSON); timed like the others.
 # (connection_preload as in ansible.cfg; profile_tasks is left out)
-ANSIBLE_STDOUT_CALLBACK=ansible.posix.json ANSIBLE_CALLBACKS_ENABLED=pacsops.server.connection_preload \
+ANSIBLE_STDOUT_CALLBACK=ansible.posix.json ANSIBLE_CALLBACKS_ENABLED=pacsops.server.connection_preload,pacsops.server.host_reads \
   run rerun
 run check --check
 after=$(started)

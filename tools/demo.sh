@@ -35,7 +35,7 @@ start=$(date +%s)
 # pacsops.server.role_summary (plugins/callback/) counts each role's results and time; printed below.
 role_summary=.cache/demo-role-summary.txt
 rm -f "$role_summary"
-ANSIBLE_CALLBACKS_ENABLED=ansible.posix.profile_tasks,pacsops.server.connection_preload,pacsops.server.role_summary PACSOPS_ROLE_SUMMARY_PATH="$role_summary" \
+ANSIBLE_CALLBACKS_ENABLED=ansible.posix.profile_tasks,pacsops.server.connection_preload,pacsops.server.host_reads,pacsops.server.role_summary PACSOPS_ROLE_SUMMARY_PATH="$role_summary" \
   ansible-playbook playbooks/ipacs_host.yml "${flush[@]}" | tee .cache/demo-last-run.log
 echo "playbook wall time: $(( $(date +%s) - start ))s"
 

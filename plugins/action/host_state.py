@@ -1,10 +1,17 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) pacsops maintainers
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""pacsops.server.host_state: its read-only logic runs on the host as one light Python program (see remote_python)."""
+"""pacsops.server.host_state: its read-only logic runs on the host as one light Python program (see remote_python).
+
+With the callback pacsops.server.host_reads enabled, the host is read once per run while nothing has changed it,
+and the later host_state tasks are answered from that read (see plugin_utils/host_reads.py).
+"""
 
 from __future__ import annotations
 
+from ansible import constants as C
+
+from ansible_collections.pacsops.server.plugins.plugin_utils import host_reads
 from ansible_collections.pacsops.server.plugins.plugin_utils.remote_python import LightReadAction
 
 
@@ -12,3 +19,43 @@ class ActionModule(LightReadAction):
 
     MODULE = 'pacsops.server.host_state'
     MODULE_UTILS = 'ansible_collections.pacsops.server.plugins.module_utils.host_state'
+
+    # The run's private temporary directory on the controller, where the shared read is kept.
+    CACHE_DIRECTORY = None
+
+    def read(self, params, task_vars, options=None):
+        tracker = host_reads.TRACKER
+        host = task_vars.get('inventory_hostname')
+        if tracker is None or not host or self._task.delegate_to:
+            return super().read(params, task_vars, options)
+        directory = self.CACHE_DIRECTORY or C.DEFAULT_LOCAL_TMP
+        count = tracker.count(host)
+
+        kept = host_reads.load(directory, host, count)
+        if kept is not None and host_reads.covers(kept, params):
+            return host_reads.answer(kept, params)
+
+        facts = task_vars.get('ansible_facts') or {}
+        plan = host_reads.plan_of(facts)
+        data = None
+        if count == 0:
+            # Nothing has changed the host in this run yet: read what the later tasks will ask for too, and
+            # what the earlier ones asked for when a task asks for something new.
+            union = host_reads.union_params(params, host_reads.merge(plan, host_reads.items_of(kept)) if kept else plan)
+            data = super().read(union, task_vars, options)
+            if data is None:
+                return None
+            if data.get('failed'):
+                data = None  # an item planned by an earlier run may not be readable now: read the request alone
+            else:
+                host_reads.store(directory, host, count, data)
+                data = host_reads.answer(data, params)
+        if data is None:
+            data = super().read(params, task_vars, options)
+            if data is None:
+                return None
+        if host_reads.cacheable(params) and not data.get('failed'):
+            grown = host_reads.merge(plan, params)
+            if grown != plan:
+                data['ansible_facts'] = {host_reads.FACT: grown}
+        return data

@@ -164,18 +164,31 @@ class LightReadAction(ActionBase):
         result = super().run(tmp, task_vars)
         del tmp
 
-        interpreter = self.interpreter(task_vars)
         module_utils = importlib.import_module(self.MODULE_UTILS)
         validation, params = self.validate_argument_spec(argument_spec=_host_spec(module_utils.ARGUMENT_SPEC),
                                                          required_if=getattr(module_utils, 'REQUIRED_IF', None))
         options = {'check_mode': True, 'diff': bool(self._task.diff)} if self.PROBE else {}
+        data = self.read(params, task_vars, options)
+        if data is None:
+            result.update(self._execute_module(module_name=self.MODULE, module_args=self._task.args, task_vars=task_vars))
+            return result
+        if self.PROBE and data.get('changed') and not data.get('failed') and not self._task.check_mode:
+            # Something differs: the module reads again and changes it (its result is the task's).
+            data = self._execute_module(module_name=self.MODULE, module_args=self._task.args, task_vars=task_vars)
+        # As AnsibleModule does: no value of a no_log option in the result, wherever it appears.
+        result.update(remove_values(data, validation._no_log_values))
+        return result
+
+    def read(self, params, task_vars, options=None):
+        """``module_result(params, ..., **options)`` of the program run on the host, or None when the light path
+        cannot be used (the module then runs with the task's arguments)."""
+        interpreter = self.interpreter(task_vars)
         try:
             program = build_program(self.MODULE_UTILS, params, options) if interpreter else None
         except NotShippable:
             program = None
         if program is None or not self._is_pipelining_enabled('new'):
-            result.update(self._execute_module(module_name=self.MODULE, module_args=self._task.args, task_vars=task_vars))
-            return result
+            return None
 
         command = self._connection._shell.build_module_command(self._compute_environment_string(), '#!' + interpreter, '-')
         res = self._low_level_execute_command(command, sudoable=True, in_data=program.encode('utf-8'))
@@ -191,9 +204,4 @@ class LightReadAction(ActionBase):
                 'module_stdout': res.get('stdout', ''),
                 'module_stderr': res.get('stderr', ''),
             }
-        if self.PROBE and data.get('changed') and not data.get('failed') and not self._task.check_mode:
-            # Something differs: the module reads again and changes it (its result is the task's).
-            data = self._execute_module(module_name=self.MODULE, module_args=self._task.args, task_vars=task_vars)
-        # As AnsibleModule does: no value of a no_log option in the result, wherever it appears.
-        result.update(remove_values(data, validation._no_log_values))
-        return result
+        return data

@@ -1,0 +1,158 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) pacsops maintainers
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""One read of a host per run while nothing has changed it: the later host_state tasks are answered from it.
+
+Why: every role reads its host once (``pacsops.server.host_state``), and on a converged host each read
+is a remote call of about 0.25 s for an answer that the read before it could have given. The host
+playbook made ten of them per re-run.
+
+How, and why it is safe:
+
+- The callback ``pacsops.server.host_reads`` runs in the controller's main process and counts, per
+  host, every task result that may have changed the host: changed, failed (with or without
+  ``ignore_errors``: a failed task may have changed part of what it manages) and unreachable. A changed
+  result of a delegated task counts for every host. ``ansible-playbook`` forks each task's worker
+  after it has processed the results of the tasks before it, so a worker sees the count as it was
+  when its task started. Without the callback there is no count, and every host_state task reads the
+  host as before.
+- The first host_state task on a host, while the count is zero, reads besides its own request what
+  the host's host_state tasks asked for in earlier runs: the fact ``pacsops_host_reads``, kept by the
+  fact cache. It leaves that read, without any file's text, in the run's private temporary directory
+  (removed when the run ends) with the count it was taken at.
+- A later host_state task is answered from that read when the count is still the same and the read
+  covers its whole request (a request for file texts never is). Its result is the one a read of its own
+  would have returned. Anything else reads the host.
+
+So on a converged host the run reads the host once; on a host where a role changes something, the
+roles after it read the host again, as without the cache.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+
+# The kinds of items a host_state request lists; the result has one dict of the same name, keyed by item.
+KINDS = ('files', 'units', 'packages', 'users', 'groups', 'firewalld_interfaces')
+FACT = 'pacsops_host_reads'
+# Set by the callback in the controller's main process; inherited by every worker forked after that.
+TRACKER = None
+
+
+class Tracker:
+    """Per host, how many task results may have changed it since the run started."""
+
+    def __init__(self):
+        self._hosts = {}
+        self._everywhere = 0
+
+    def note(self, host, everywhere=False):
+        if everywhere:
+            self._everywhere += 1
+        else:
+            self._hosts[host] = self._hosts.get(host, 0) + 1
+
+    def count(self, host):
+        return self._everywhere + self._hosts.get(host, 0)
+
+
+def cacheable(params):
+    """Whether a host_state request may be answered from (and recorded for) a shared read."""
+    return params.get('package_manager', 'auto') == 'auto' and not params.get('contents')
+
+
+def plan_of(facts):
+    """The union of earlier requests kept in the facts, as a request; an empty one when there is none or it is malformed."""
+    plan = (facts or {}).get(FACT)
+    result = {kind: [] for kind in KINDS}
+    result['memory'] = False
+    if not isinstance(plan, dict):
+        return result
+    for kind in KINDS:
+        items = plan.get(kind)
+        if isinstance(items, list):
+            result[kind] = sorted(set(str(item) for item in items))
+    result['memory'] = plan.get('memory') is True
+    return result
+
+
+def merge(plan, params):
+    """``plan`` grown by the items of ``params`` (sorted, without duplicates); file texts are never planned."""
+    merged = {kind: sorted(set(plan.get(kind, [])) | set(params.get(kind) or [])) for kind in KINDS}
+    merged['memory'] = bool(plan.get('memory')) or bool(params.get('memory'))
+    return merged
+
+
+def items_of(read):
+    """The request a host_state result answers (its items), to grow a plan with."""
+    items = dict((kind, sorted(read.get(kind) or {})) for kind in KINDS)
+    items['memory'] = 'memtotal_mb' in read
+    return items
+
+
+def union_params(params, plan):
+    """The parameters of one read that answers ``params`` and everything in ``plan``."""
+    union = dict(params)
+    union.update(merge(plan, params))
+    return union
+
+
+def covers(read, params):
+    """Whether ``read`` (a host_state result) holds every item ``params`` asks for."""
+    if read.get('failed') or not cacheable(params):
+        return False
+    if params.get('memory') and 'memtotal_mb' not in read:
+        return False
+    return all(item in (read.get(kind) or {}) for kind in KINDS for item in params.get(kind) or [])
+
+
+def answer(read, params):
+    """The result a read of ``params`` alone returns, cut from a ``read`` that covers them.
+
+    File entries of ``params['contents']`` keep their text (the read was made with them); others never have one.
+    """
+    texts = set(params.get('contents') or [])
+    result = dict((key, value) for key, value in read.items() if key not in KINDS and key != 'memtotal_mb')
+    for kind in KINDS:
+        wanted = set(params.get(kind) or [])
+        if kind == 'files':
+            wanted |= texts
+        result[kind] = dict((item, entry) for item, entry in (read.get(kind) or {}).items() if item in wanted)
+    result['files'] = dict((path, entry if path in texts else without_text(entry)) for path, entry in result['files'].items())
+    if params.get('memory'):
+        result['memtotal_mb'] = read.get('memtotal_mb')
+    return result
+
+
+def without_text(entry):
+    return dict((key, value) for key, value in entry.items() if key != 'content') if isinstance(entry, dict) else entry
+
+
+def _path(directory, host):
+    # Hashed: inventory names may hold any character, and two names must never share a file.
+    return os.path.join(directory, 'pacsops-host-read-%s.json' % hashlib.sha256(host.encode('utf-8')).hexdigest())
+
+
+def store(directory, host, count, read):
+    """Keep ``read`` (file texts removed) as the host's read at ``count``, readable by this user only."""
+    kept = dict(read)
+    kept['files'] = dict((path, without_text(entry)) for path, entry in (read.get('files') or {}).items())
+    path = _path(directory, host)
+    descriptor = os.open(path + '.new', os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, 'w', encoding='utf-8') as handle:
+        json.dump({'count': count, 'read': kept}, handle)
+    os.replace(path + '.new', path)
+
+
+def load(directory, host, count):
+    """The host's kept read when it was taken at ``count``; None otherwise."""
+    try:
+        with open(_path(directory, host), encoding='utf-8') as handle:
+            kept = json.load(handle)
+    except (OSError, ValueError):
+        return None
+    if not isinstance(kept, dict) or kept.get('count') != count or not isinstance(kept.get('read'), dict):
+        return None
+    return kept['read']

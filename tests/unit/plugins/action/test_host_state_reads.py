@@ -1,0 +1,232 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""host_state reads a host once per run while nothing has changed it (plugin_utils/host_reads.py).
+
+The program is run for real on this machine, against files under tmp_path, as the host would run it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import subprocess
+import sys
+from types import SimpleNamespace
+from unittest.mock import MagicMock
+
+import pytest
+
+from ansible.parsing.dataloader import DataLoader
+from ansible.template import Templar
+
+from ansible_collections.pacsops.server.plugins.action.host_state import ActionModule
+from ansible_collections.pacsops.server.plugins.callback.host_reads import CallbackModule
+from ansible_collections.pacsops.server.plugins.plugin_utils import host_reads
+
+
+def execute_on_this_machine(command, sudoable=True, in_data=None):
+    proc = subprocess.run([sys.executable, '-I', '-'], input=in_data, capture_output=True, check=False, cwd='/')
+    return {'rc': proc.returncode, 'stdout': proc.stdout.decode(), 'stderr': proc.stderr.decode()}
+
+
+@pytest.fixture
+def tracker():
+    saved = host_reads.TRACKER
+    host_reads.TRACKER = host_reads.Tracker()
+    yield host_reads.TRACKER
+    host_reads.TRACKER = saved
+
+
+@pytest.fixture
+def tree(tmp_path):
+    (tmp_path / 'etc').mkdir()
+    for name in ('a.conf', 'b.conf', 'c.conf'):
+        (tmp_path / 'etc' / name).write_text(name + '\n')
+    (tmp_path / 'etc' / 'environment').write_text('HTTPS_PROXY=http://user:sekrit@proxy:3128\n')
+    cache = tmp_path / 'local-tmp'
+    cache.mkdir(mode=0o700)
+    return tmp_path
+
+
+class Run:
+    """Tasks of one run on one host: each task is a new action plugin, as each task is a new worker."""
+
+    def __init__(self, tree, host='pacs1', plan=None):
+        self.tree = tree
+        self.host = host
+        self.facts = {'discovered_interpreter_python': sys.executable}
+        if plan is not None:
+            self.facts[host_reads.FACT] = plan
+        self.remote_calls = []
+
+    def path(self, name):
+        return str(self.tree / 'etc' / name)
+
+    def task(self, args, delegate_to=None):
+        loader = DataLoader()
+        task = MagicMock(async_val=0, check_mode=False, diff=False, delegate_to=delegate_to, args=args)
+        connection = MagicMock()
+        connection._shell.build_module_command.side_effect = lambda env, shebang, cmd: 'python -'
+        plugin = ActionModule(task, connection, MagicMock(), loader, Templar(loader=loader), MagicMock())
+        plugin.CACHE_DIRECTORY = str(self.tree / 'local-tmp')
+        plugin._execute_module = MagicMock(return_value={'changed': False, 'from': 'module'})
+        plugin._is_pipelining_enabled = MagicMock(return_value=True)
+        plugin._compute_environment_string = MagicMock(return_value='')
+
+        def execute(command, sudoable=True, in_data=None):
+            self.remote_calls.append(in_data.decode())
+            return execute_on_this_machine(command, sudoable, in_data)
+
+        plugin._low_level_execute_command = MagicMock(side_effect=execute)
+        result = plugin.run(task_vars={'inventory_hostname': self.host, 'ansible_facts': dict(self.facts)})
+        # As the strategy does with returned facts: the next task's worker sees them.
+        self.facts.update(result.get('ansible_facts') or {})
+        return result
+
+
+def alone(tree, args):
+    """What a read of args alone returns: the module's answer without any kept read."""
+    saved = host_reads.TRACKER
+    host_reads.TRACKER = None
+    try:
+        return Run(tree).task(args)
+    finally:
+        host_reads.TRACKER = saved
+
+
+def without_facts(result):
+    return dict((key, value) for key, value in result.items() if key != 'ansible_facts')
+
+
+def test_a_converged_run_reads_the_host_once_and_answers_as_a_read_of_its_own(tracker, tree):
+    first = Run(tree)
+    first.task({'files': [first.path('a.conf')]})
+    first.task({'files': [first.path('b.conf')], 'memory': True})
+    plan = first.facts[host_reads.FACT]
+    assert plan['files'] == sorted([first.path('a.conf'), first.path('b.conf')]) and plan['memory'] is True
+
+    # The next run: a new tracker (a new ansible-playbook), the plan from the fact cache.
+    host_reads.TRACKER = host_reads.Tracker()
+    os.remove(host_reads._path(str(tree / 'local-tmp'), 'pacs1'))
+    run = Run(tree, plan=plan)
+    a = run.task({'files': [run.path('a.conf')]})
+    b = run.task({'files': [run.path('b.conf')], 'memory': True})
+    assert len(run.remote_calls) == 1
+    assert run.path('b.conf') in run.remote_calls[0], 'the first read reads the planned files too'
+    assert without_facts(a) == alone(tree, {'files': [run.path('a.conf')]})
+    assert without_facts(b) == alone(tree, {'files': [run.path('b.conf')], 'memory': True})
+    assert list(b['files']) == [run.path('b.conf')]
+    assert 'ansible_facts' not in a and 'ansible_facts' not in b, 'the plan did not grow'
+
+
+def test_a_change_on_the_host_makes_the_next_task_read_it_again(tracker, tree):
+    run = Run(tree, plan={'files': [str(tree / 'etc' / 'b.conf')]})
+    run.task({'files': [run.path('a.conf')]})
+    (tree / 'etc' / 'b.conf').write_text('changed by a task\n')
+    tracker.note('pacs1')
+    b = run.task({'files': [run.path('b.conf')]})
+    assert len(run.remote_calls) == 2
+    assert b['files'][run.path('b.conf')]['size'] == len('changed by a task\n')
+    assert run.path('a.conf') not in run.remote_calls[1], 'after a change, a task reads its own request only'
+
+
+def test_a_change_by_a_delegated_task_counts_for_every_host(tracker, tree):
+    tracker.note('controller', everywhere=True)
+    assert tracker.count('pacs1') == 1 and tracker.count('pacs2') == 1
+
+
+def test_another_host_is_never_answered_from_this_hosts_read(tracker, tree):
+    plan = {'files': [str(tree / 'etc' / 'a.conf')]}
+    Run(tree, host='pacs1', plan=plan).task({'files': [str(tree / 'etc' / 'a.conf')]})
+    other = Run(tree, host='pacs2', plan=plan)
+    other.task({'files': [other.path('a.conf')]})
+    assert len(other.remote_calls) == 1
+
+
+def test_a_request_for_something_new_reads_again_with_what_was_asked_before(tracker, tree):
+    run = Run(tree)
+    run.task({'files': [run.path('a.conf')]})
+    run.task({'files': [run.path('b.conf')]})
+    run.task({'files': [run.path('a.conf'), run.path('b.conf')]})
+    assert len(run.remote_calls) == 2
+    assert run.path('a.conf') in run.remote_calls[1]
+
+
+def test_file_texts_are_never_kept_nor_answered_from_the_kept_read(tracker, tree):
+    run = Run(tree, plan={'files': [str(tree / 'etc' / 'a.conf')]})
+    environment = run.path('environment')
+    first = run.task({'files': [environment], 'contents': [environment]})
+    assert 'sekrit' in first['files'][environment]['content']
+    kept_file = host_reads._path(str(tree / 'local-tmp'), 'pacs1')
+    assert 'sekrit' not in open(kept_file).read()
+    assert stat.S_IMODE(os.stat(kept_file).st_mode) == 0o600
+    assert run.facts[host_reads.FACT]['files'] == [run.path('a.conf')], 'a request for texts is not planned'
+    run.task({'files': [run.path('a.conf')]})
+    assert len(run.remote_calls) == 1, 'the planned file was read with the request for texts'
+    run.task({'files': [environment], 'contents': [environment]})
+    assert len(run.remote_calls) == 2
+
+
+def test_a_planned_item_that_cannot_be_read_does_not_fail_the_task(tracker, tree, monkeypatch):
+    run = Run(tree, plan={'units': ['bad unit']})
+    calls = []
+
+    def fail_the_union(command, sudoable=True, in_data=None):
+        calls.append(in_data.decode())
+        if 'bad unit' in calls[-1]:
+            return {'rc': 0, 'stdout': json.dumps({'failed': True, 'msg': 'systemctl show failed'}), 'stderr': ''}
+        return execute_on_this_machine(command, sudoable, in_data)
+
+    monkeypatch.setattr(run, 'remote_calls', calls)
+    loader = DataLoader()
+    task = MagicMock(async_val=0, check_mode=False, diff=False, delegate_to=None, args={'files': [run.path('a.conf')]})
+    plugin = ActionModule(task, MagicMock(), MagicMock(), loader, Templar(loader=loader), MagicMock())
+    plugin.CACHE_DIRECTORY = str(tree / 'local-tmp')
+    plugin._is_pipelining_enabled = MagicMock(return_value=True)
+    plugin._compute_environment_string = MagicMock(return_value='')
+    plugin._low_level_execute_command = MagicMock(side_effect=fail_the_union)
+    result = plugin.run(task_vars={'inventory_hostname': 'pacs1', 'ansible_facts': dict(run.facts)})
+    assert not result.get('failed') and result['files'][run.path('a.conf')]['exists'] is True
+    assert len(calls) == 2 and 'bad unit' not in calls[1]
+    assert host_reads.load(str(tree / 'local-tmp'), 'pacs1', 0) is None
+
+
+def test_without_the_callback_every_task_reads_the_host(tree):
+    saved = host_reads.TRACKER
+    host_reads.TRACKER = None
+    try:
+        run = Run(tree, plan={'files': [str(tree / 'etc' / 'a.conf')]})
+        run.task({'files': [run.path('a.conf')]})
+        result = run.task({'files': [run.path('a.conf')]})
+    finally:
+        host_reads.TRACKER = saved
+    assert len(run.remote_calls) == 2 and 'ansible_facts' not in result
+
+
+def test_a_delegated_task_is_not_answered_from_the_kept_read(tracker, tree):
+    run = Run(tree, plan={'files': [str(tree / 'etc' / 'a.conf')]})
+    run.task({'files': [run.path('a.conf')]})
+    assert run.task({'files': [run.path('a.conf')]}, delegate_to='other')['from'] == 'module'
+
+
+def callback_result(host, changed=False, delegate_to=None):
+    return SimpleNamespace(host=SimpleNamespace(get_name=lambda: host), task=SimpleNamespace(delegate_to=delegate_to),
+                           _result={'changed': changed})
+
+
+def test_the_callback_counts_what_may_have_changed_a_host():
+    saved = host_reads.TRACKER
+    try:
+        callback = CallbackModule()
+        assert host_reads.TRACKER is callback.tracker
+        callback.v2_runner_on_ok(callback_result('pacs1'))
+        assert callback.tracker.count('pacs1') == 0
+        callback.v2_runner_on_ok(callback_result('pacs1', changed=True))
+        callback.v2_runner_on_failed(callback_result('pacs1'), ignore_errors=True)
+        callback.v2_runner_on_unreachable(callback_result('pacs1'))
+        assert callback.tracker.count('pacs1') == 3 and callback.tracker.count('pacs2') == 0
+        callback.v2_runner_on_ok(callback_result('pacs1', changed=True, delegate_to='localhost'))
+        assert callback.tracker.count('pacs2') == 1
+    finally:
+        host_reads.TRACKER = saved
