@@ -33,10 +33,11 @@ class ActionModule(LightReadAction):
 
         kept = host_reads.load(directory, host, count)
         if kept is not None and host_reads.covers(kept, params):
-            return host_reads.answer(kept, params)
+            answered = host_reads.answer(kept, params)
+            answered['answered_from_first_read'] = True
+            return answered
 
-        facts = task_vars.get('ansible_facts') or {}
-        plan = host_reads.plan_of(facts)
+        plan = host_reads.load_plan(tracker.plan_dir, host)
         data = None
         if count == 0:
             # Nothing has changed the host in this run yet: read what the later tasks will ask for too, and
@@ -57,5 +58,5 @@ class ActionModule(LightReadAction):
         if host_reads.cacheable(params) and not data.get('failed'):
             grown = host_reads.merge(plan, params)
             if grown != plan:
-                data['ansible_facts'] = {host_reads.FACT: grown}
+                host_reads.save_plan(tracker.plan_dir, host, grown)
         return data

@@ -78,8 +78,8 @@ notes:
   - "The unit timestamps need systemd 248 or later (C(--timestamp=us+utc)): Debian 12, EL 9."
   - With the callback C(pacsops.server.host_reads) enabled, a host is read once per run while no task result
     has changed it. The first host_state task also reads what this host's host_state tasks asked for in earlier
-    runs (the fact C(pacsops_host_reads)), and later tasks are answered from that read. Their results are the
-    same as a read of their own. A request with O(contents) is always read from the host.
+    runs (a plan kept on the controller by the callback), and later tasks are answered from that read. Their
+    results are the same as a read of their own. A request with O(contents) is always read from the host.
 """
 
 EXAMPLES = r"""
@@ -234,17 +234,13 @@ memtotal_mb:
   returned: when O(memory=true)
   type: int
   sample: 15843
-ansible_facts:
-  description: Facts for later runs.
-  returned: when the callback C(pacsops.server.host_reads) is enabled and this request adds to the plan
-  type: dict
-  contains:
-    pacsops_host_reads:
-      description:
-        - What this host's host_state tasks have asked for (O(files), O(units), O(packages), O(users), O(groups),
-          O(firewalld_interfaces), O(memory)), without O(contents). The first host_state task of the next run reads
-          it all at once.
-      type: dict
+answered_from_first_read:
+  description:
+    - True when the task was answered on the controller from the run's first read of the host, without a remote
+      call (the callback C(pacsops.server.host_reads) is enabled and nothing has changed the host since).
+  returned: when true
+  type: bool
+  sample: true
 """
 
 from ansible.module_utils.basic import AnsibleModule

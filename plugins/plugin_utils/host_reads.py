@@ -17,9 +17,11 @@ How, and why it is safe:
   when its task started. Without the callback there is no count, and every host_state task reads the
   host as before.
 - The first host_state task on a host, while the count is zero, reads besides its own request what
-  the host's host_state tasks asked for in earlier runs: the fact ``pacsops_host_reads``, kept by the
-  fact cache. It leaves that read, without any file's text, in the run's private temporary directory
-  (removed when the run ends) with the count it was taken at.
+  the host's host_state tasks asked for in earlier runs: the host's plan, a small JSON file on the
+  controller (the callback's ``plan_dir``). It leaves that read, without any file's text, in the run's
+  private temporary directory (removed when the run ends) with the count it was taken at. The plan is
+  only a list of what to read: a stale or missing plan makes reads slower, never wrong. It is not a fact:
+  facts are copied into every task's variables, and 150 paths there cost 4 s of CPU per run.
 - A later host_state task is answered from that read when the count is still the same and the read
   covers its whole request (a request for file texts never is). Its result is the one a read of its own
   would have returned. Anything else reads the host.
@@ -36,15 +38,15 @@ import os
 
 # The kinds of items a host_state request lists; the result has one dict of the same name, keyed by item.
 KINDS = ('files', 'units', 'packages', 'users', 'groups', 'firewalld_interfaces')
-FACT = 'pacsops_host_reads'
 # Set by the callback in the controller's main process; inherited by every worker forked after that.
 TRACKER = None
 
 
 class Tracker:
-    """Per host, how many task results may have changed it since the run started."""
+    """Per host, how many task results may have changed it since the run started; and where the plans are kept."""
 
-    def __init__(self):
+    def __init__(self, plan_dir):
+        self.plan_dir = plan_dir
         self._hosts = {}
         self._everywhere = 0
 
@@ -63,11 +65,34 @@ def cacheable(params):
     return params.get('package_manager', 'auto') == 'auto' and not params.get('contents')
 
 
-def plan_of(facts):
-    """The union of earlier requests kept in the facts, as a request; an empty one when there is none or it is malformed."""
-    plan = (facts or {}).get(FACT)
-    result = {kind: [] for kind in KINDS}
-    result['memory'] = False
+def _name(host):
+    # Hashed: inventory names may hold any character, and two names must never share a file.
+    return hashlib.sha256(host.encode('utf-8')).hexdigest()
+
+
+def _write(path, data):
+    """Replace ``path`` with ``data`` as JSON, readable by this user only."""
+    descriptor = os.open(path + '.new', os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, 'w', encoding='utf-8') as handle:
+        json.dump(data, handle)
+    os.replace(path + '.new', path)
+
+
+def empty_plan():
+    plan = {kind: [] for kind in KINDS}
+    plan['memory'] = False
+    return plan
+
+
+def load_plan(directory, host):
+    """What the host's host_state tasks asked for in earlier runs, as a request; an empty one when there is none
+    or it is malformed."""
+    result = empty_plan()
+    try:
+        with open(os.path.join(directory, _name(host) + '.json'), encoding='utf-8') as handle:
+            plan = json.load(handle)
+    except (OSError, ValueError):
+        return result
     if not isinstance(plan, dict):
         return result
     for kind in KINDS:
@@ -76,6 +101,12 @@ def plan_of(facts):
             result[kind] = sorted(set(str(item) for item in items))
     result['memory'] = plan.get('memory') is True
     return result
+
+
+def save_plan(directory, host, plan):
+    """Keep the host's plan for the next runs (the directory is made, private, when missing)."""
+    os.makedirs(directory, mode=0o700, exist_ok=True)
+    _write(os.path.join(directory, _name(host) + '.json'), plan)
 
 
 def merge(plan, params):
@@ -131,19 +162,14 @@ def without_text(entry):
 
 
 def _path(directory, host):
-    # Hashed: inventory names may hold any character, and two names must never share a file.
-    return os.path.join(directory, 'pacsops-host-read-%s.json' % hashlib.sha256(host.encode('utf-8')).hexdigest())
+    return os.path.join(directory, 'pacsops-host-read-%s.json' % _name(host))
 
 
 def store(directory, host, count, read):
     """Keep ``read`` (file texts removed) as the host's read at ``count``, readable by this user only."""
     kept = dict(read)
     kept['files'] = dict((path, without_text(entry)) for path, entry in (read.get('files') or {}).items())
-    path = _path(directory, host)
-    descriptor = os.open(path + '.new', os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(descriptor, 'w', encoding='utf-8') as handle:
-        json.dump({'count': count, 'read': kept}, handle)
-    os.replace(path + '.new', path)
+    _write(_path(directory, host), {'count': count, 'read': kept})
 
 
 def load(directory, host, count):

@@ -90,3 +90,34 @@ def test_remote_access_stays_off_until_the_customer_enables_it(host):
     assert host.package("openvpn").is_installed
     assert not host.service("openvpn-client@vendor").is_running
     assert not host.service("openvpn-client@vendor").is_enabled
+
+
+def _rerun_corrects(host, drift):
+    """Drifts this host, re-runs the playbook on it alone; returns its changed count and that of the run after."""
+    name = host.backend.get_hostname()
+    made = host.run(drift)
+    assert made.rc == 0, made.stderr
+    result = pacsops_testlib.run_playbook("converge.yml", "--limit", name)
+    assert result.returncode == 0, result.stdout[-3000:]
+    again = pacsops_testlib.run_playbook("converge.yml", "--limit", name)
+    assert again.returncode == 0, again.stdout[-3000:]
+    return pacsops_testlib.recap(result.stdout)[name]["changed"], pacsops_testlib.recap(again.stdout)[name]["changed"]
+
+
+def test_drift_in_a_late_role_is_seen_by_the_one_read_at_the_start(host):
+    # The host is read once per run while nothing has changed it (callback pacsops.server.host_reads): the read
+    # made by the first role answers the clamav role, ten roles later, and must show it this run's drift (a read
+    # kept from the run before would show the file as converged).
+    changed, after = _rerun_corrects(host, "chmod 0600 /etc/clamav/clamd.conf")
+    assert changed >= 1 and after == 0, (changed, after)
+    assert host.file("/etc/clamav/clamd.conf").mode == 0o644
+
+
+def test_after_a_role_corrects_drift_the_later_roles_read_the_host_again(host):
+    # service_account corrects its drift first, so the roles after it read the host again (that they do, and not
+    # from the read made before the change, is tested in tests/unit/plugins/action/test_host_state_reads.py);
+    # clamav's drift is still corrected in the same run.
+    changed, after = _rerun_corrects(host, "chmod 0755 /home/ipacs && chmod 0600 /etc/clamav/clamd.conf")
+    assert changed >= 2 and after == 0, (changed, after)
+    assert host.file("/home/ipacs").mode == 0o750
+    assert host.file("/etc/clamav/clamd.conf").mode == 0o644

@@ -6,12 +6,13 @@ never shown, only whether it looks like one."""
 
 from __future__ import annotations
 
-from ansible_collections.pacsops.server.plugins.plugin_utils.inputs._common import matches, rejected
+from ansible_collections.pacsops.server.plugins.plugin_utils.inputs._common import matches, rejected, truthy
 
 ROLE = 'service_account'
 INPUTS = (
     'service_account_name', 'service_account_instances', 'service_account_home_mode',
-    'service_account_instance_mode', 'service_account_password_hash',
+    'service_account_instance_mode', 'service_account_password_hash', 'service_account_home',
+    'service_account_authorized_keys', 'service_account_authorized_keys_exclusive',
 )
 
 # Portable POSIX user names; instance names as the issue and iPACS paths require (/home/ipacs/<instance>).
@@ -34,3 +35,17 @@ def check(inputs):
     tests.append((not password_hash or str(password_hash).startswith('$'),
                   'service_account_password_hash must be a crypt(3) hash starting with "$", not a clear-text password'))
     return [message + '.' for ok, message in tests if not ok]
+
+
+def derive(inputs):
+    """The directories the role keeps, with their modes: the home, one per instance (/home/ipacs/<instance>) and
+    ~/.ssh when the role manages the keys (the validate task registers them; vars/main.yml reads them)."""
+    home = inputs['service_account_home']
+    manages_keys = bool(inputs['service_account_authorized_keys']) or truthy(inputs['service_account_authorized_keys_exclusive'])
+    return {
+        'directories': ([{'path': home, 'mode': inputs['service_account_home_mode']}]
+                        + [{'path': '%s/%s' % (home, instance), 'mode': inputs['service_account_instance_mode']}
+                           for instance in inputs['service_account_instances']]
+                        + ([{'path': home + '/.ssh', 'mode': '0700'}] if manages_keys else [])),
+        'manages_keys': manages_keys,
+    }

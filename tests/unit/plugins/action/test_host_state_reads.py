@@ -31,9 +31,9 @@ def execute_on_this_machine(command, sudoable=True, in_data=None):
 
 
 @pytest.fixture
-def tracker():
+def tracker(tmp_path):
     saved = host_reads.TRACKER
-    host_reads.TRACKER = host_reads.Tracker()
+    host_reads.TRACKER = host_reads.Tracker(str(tmp_path / 'plans'))
     yield host_reads.TRACKER
     host_reads.TRACKER = saved
 
@@ -57,8 +57,12 @@ class Run:
         self.host = host
         self.facts = {'discovered_interpreter_python': sys.executable}
         if plan is not None:
-            self.facts[host_reads.FACT] = plan
+            host_reads.save_plan(host_reads.TRACKER.plan_dir, host, dict(host_reads.empty_plan(), **plan))
         self.remote_calls = []
+
+    @property
+    def plan(self):
+        return host_reads.load_plan(host_reads.TRACKER.plan_dir, self.host)
 
     def path(self, name):
         return str(self.tree / 'etc' / name)
@@ -79,10 +83,7 @@ class Run:
             return execute_on_this_machine(command, sudoable, in_data)
 
         plugin._low_level_execute_command = MagicMock(side_effect=execute)
-        result = plugin.run(task_vars={'inventory_hostname': self.host, 'ansible_facts': dict(self.facts)})
-        # As the strategy does with returned facts: the next task's worker sees them.
-        self.facts.update(result.get('ansible_facts') or {})
-        return result
+        return plugin.run(task_vars={'inventory_hostname': self.host, 'ansible_facts': dict(self.facts)})
 
 
 def alone(tree, args):
@@ -95,29 +96,33 @@ def alone(tree, args):
         host_reads.TRACKER = saved
 
 
-def without_facts(result):
-    return dict((key, value) for key, value in result.items() if key != 'ansible_facts')
+def without_marker(result):
+    return dict((key, value) for key, value in result.items() if key != 'answered_from_first_read')
 
 
 def test_a_converged_run_reads_the_host_once_and_answers_as_a_read_of_its_own(tracker, tree):
     first = Run(tree)
     first.task({'files': [first.path('a.conf')]})
     first.task({'files': [first.path('b.conf')], 'memory': True})
-    plan = first.facts[host_reads.FACT]
+    plan = first.plan
     assert plan['files'] == sorted([first.path('a.conf'), first.path('b.conf')]) and plan['memory'] is True
+    plan_file = os.path.join(tracker.plan_dir, host_reads._name('pacs1') + '.json')
+    assert stat.S_IMODE(os.stat(plan_file).st_mode) == 0o600
+    assert stat.S_IMODE(os.stat(tracker.plan_dir).st_mode) == 0o700
 
-    # The next run: a new tracker (a new ansible-playbook), the plan from the fact cache.
-    host_reads.TRACKER = host_reads.Tracker()
+    # The next run: a new tracker (a new ansible-playbook, a new private temporary directory), the same plans.
+    host_reads.TRACKER = host_reads.Tracker(tracker.plan_dir)
     os.remove(host_reads._path(str(tree / 'local-tmp'), 'pacs1'))
-    run = Run(tree, plan=plan)
+    run = Run(tree)
     a = run.task({'files': [run.path('a.conf')]})
     b = run.task({'files': [run.path('b.conf')], 'memory': True})
     assert len(run.remote_calls) == 1
     assert run.path('b.conf') in run.remote_calls[0], 'the first read reads the planned files too'
-    assert without_facts(a) == alone(tree, {'files': [run.path('a.conf')]})
-    assert without_facts(b) == alone(tree, {'files': [run.path('b.conf')], 'memory': True})
+    assert without_marker(a) == alone(tree, {'files': [run.path('a.conf')]})
+    assert without_marker(b) == alone(tree, {'files': [run.path('b.conf')], 'memory': True})
     assert list(b['files']) == [run.path('b.conf')]
-    assert 'ansible_facts' not in a and 'ansible_facts' not in b, 'the plan did not grow'
+    assert 'answered_from_first_read' not in a and b['answered_from_first_read'] is True
+    assert run.plan == plan, 'the plan did not grow'
 
 
 def test_a_change_on_the_host_makes_the_next_task_read_it_again(tracker, tree):
@@ -161,7 +166,7 @@ def test_file_texts_are_never_kept_nor_answered_from_the_kept_read(tracker, tree
     kept_file = host_reads._path(str(tree / 'local-tmp'), 'pacs1')
     assert 'sekrit' not in open(kept_file).read()
     assert stat.S_IMODE(os.stat(kept_file).st_mode) == 0o600
-    assert run.facts[host_reads.FACT]['files'] == [run.path('a.conf')], 'a request for texts is not planned'
+    assert run.plan['files'] == [run.path('a.conf')], 'a request for texts is not planned'
     run.task({'files': [run.path('a.conf')]})
     assert len(run.remote_calls) == 1, 'the planned file was read with the request for texts'
     run.task({'files': [environment], 'contents': [environment]})
@@ -196,12 +201,12 @@ def test_without_the_callback_every_task_reads_the_host(tree):
     saved = host_reads.TRACKER
     host_reads.TRACKER = None
     try:
-        run = Run(tree, plan={'files': [str(tree / 'etc' / 'a.conf')]})
+        run = Run(tree)
         run.task({'files': [run.path('a.conf')]})
         result = run.task({'files': [run.path('a.conf')]})
     finally:
         host_reads.TRACKER = saved
-    assert len(run.remote_calls) == 2 and 'ansible_facts' not in result
+    assert len(run.remote_calls) == 2 and 'answered_from_first_read' not in result
 
 
 def test_a_delegated_task_is_not_answered_from_the_kept_read(tracker, tree):
@@ -215,11 +220,18 @@ def callback_result(host, changed=False, delegate_to=None):
                            _result={'changed': changed})
 
 
+def test_a_missing_or_malformed_plan_is_an_empty_one(tmp_path):
+    assert host_reads.load_plan(str(tmp_path / 'none'), 'pacs1') == host_reads.empty_plan()
+    (tmp_path / (host_reads._name('pacs1') + '.json')).write_text('{"files": "not a list", "memory": "yes"}')
+    assert host_reads.load_plan(str(tmp_path), 'pacs1') == host_reads.empty_plan()
+
+
 def test_the_callback_counts_what_may_have_changed_a_host():
     saved = host_reads.TRACKER
     try:
         callback = CallbackModule()
         assert host_reads.TRACKER is callback.tracker
+        assert callback.tracker.plan_dir.endswith(os.path.join('pacsops', 'host_reads'))
         callback.v2_runner_on_ok(callback_result('pacs1'))
         assert callback.tracker.count('pacs1') == 0
         callback.v2_runner_on_ok(callback_result('pacs1', changed=True))

@@ -50,3 +50,17 @@ def test_every_bad_input_is_reported_in_one_run(good):
     found = messages(service_account, good, service_account_name='Bad', service_account_instances=['x y'],
                      service_account_home_mode='1', service_account_instance_mode='2', service_account_password_hash='pw')
     assert len(found) == 5, found
+
+
+@pytest.mark.parametrize('keys, exclusive, ssh', [
+    ([], False, False),
+    (['ssh-ed25519 AAAA demo'], False, True),
+    ([], True, True),
+    ([], 'yes', True),
+])
+def test_the_directories_kept_are_the_home_each_instance_and_ssh_when_keys_are_managed(good, keys, exclusive, ssh):
+    good.update(service_account_home='/srv/ipacs', service_account_home_mode='0750', service_account_instance_mode='0770',
+                service_account_authorized_keys=keys, service_account_authorized_keys_exclusive=exclusive)
+    expected = [{'path': '/srv/ipacs', 'mode': '0750'}, {'path': '/srv/ipacs/main', 'mode': '0770'},
+                {'path': '/srv/ipacs/test_2', 'mode': '0770'}] + ([{'path': '/srv/ipacs/.ssh', 'mode': '0700'}] if ssh else [])
+    assert service_account.derive(good)['directories'] == expected
