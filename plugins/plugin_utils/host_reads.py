@@ -71,11 +71,24 @@ def _name(host):
 
 
 def _write(path, data):
-    """Replace ``path`` with ``data`` as JSON, readable by this user only."""
-    descriptor = os.open(path + '.new', os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(descriptor, 'w', encoding='utf-8') as handle:
-        json.dump(data, handle)
-    os.replace(path + '.new', path)
+    """Replace ``path`` with ``data`` as JSON, readable by this user only; False when it cannot be written.
+
+    Best effort: a plan or a kept read that cannot be written only makes later reads remote. The temporary
+    name is per process, so that two runs writing the same host's plan never mix their files.
+    """
+    temporary = '%s.%d.new' % (path, os.getpid())
+    try:
+        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, 'w', encoding='utf-8') as handle:
+            json.dump(data, handle)
+        os.replace(temporary, path)
+    except OSError:
+        try:
+            os.remove(temporary)
+        except OSError:
+            pass
+        return False
+    return True
 
 
 def empty_plan():
@@ -104,9 +117,12 @@ def load_plan(directory, host):
 
 
 def save_plan(directory, host, plan):
-    """Keep the host's plan for the next runs (the directory is made, private, when missing)."""
-    os.makedirs(directory, mode=0o700, exist_ok=True)
-    _write(os.path.join(directory, _name(host) + '.json'), plan)
+    """Keep the host's plan for the next runs (the directory is made, private, when missing); False when it cannot."""
+    try:
+        os.makedirs(directory, mode=0o700, exist_ok=True)
+    except OSError:
+        return False
+    return _write(os.path.join(directory, _name(host) + '.json'), plan)
 
 
 def merge(plan, params):
@@ -166,10 +182,11 @@ def _path(directory, host):
 
 
 def store(directory, host, count, read):
-    """Keep ``read`` (file texts removed) as the host's read at ``count``, readable by this user only."""
+    """Keep ``read`` (file texts removed) as the host's read at ``count``, readable by this user only; False when
+    it cannot be written."""
     kept = dict(read)
     kept['files'] = dict((path, without_text(entry)) for path, entry in (read.get('files') or {}).items())
-    _write(_path(directory, host), {'count': count, 'read': kept})
+    return _write(_path(directory, host), {'count': count, 'read': kept})
 
 
 def load(directory, host, count):

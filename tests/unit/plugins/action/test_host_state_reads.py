@@ -220,6 +220,16 @@ def callback_result(host, changed=False, delegate_to=None):
                            _result={'changed': changed})
 
 
+def test_a_plan_that_cannot_be_written_only_makes_reads_remote(tracker, tree):
+    (tree / 'plans-blocked').write_text('a file where the directory should be')
+    tracker.plan_dir = str(tree / 'plans-blocked' / 'plans')
+    run = Run(tree)
+    first = run.task({'files': [run.path('a.conf')]})
+    assert not first.get('failed') and first['files'][run.path('a.conf')]['exists'] is True
+    assert run.plan == host_reads.empty_plan()
+    assert not [name for name in os.listdir(tree / 'local-tmp') if name.endswith('.new')]
+
+
 def test_a_missing_or_malformed_plan_is_an_empty_one(tmp_path):
     assert host_reads.load_plan(str(tmp_path / 'none'), 'pacs1') == host_reads.empty_plan()
     (tmp_path / (host_reads._name('pacs1') + '.json')).write_text('{"files": "not a list", "memory": "yes"}')
