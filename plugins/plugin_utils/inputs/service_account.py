@@ -47,5 +47,4 @@ def derive(inputs):
                         + [{'path': '%s/%s' % (home, instance), 'mode': inputs['service_account_instance_mode']}
                            for instance in inputs['service_account_instances']]
                         + ([{'path': home + '/.ssh', 'mode': '0700'}] if manages_keys else [])),
-        'manages_keys': manages_keys,
     }
