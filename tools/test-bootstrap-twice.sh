@@ -27,8 +27,7 @@ mkdir -p "$clone/tools" "$cache" "$bin" "$state"
 cp "$repo/tools/bootstrap.sh" "$repo/tools/docker-up.sh" "$clone/tools/"
 cp "$repo/requirements-dev.txt" "$clone/"
 printf '#!/bin/sh\nexit 0\n' >"$clone/tools/build-image.sh"
-req_hash=$(sha256sum "$clone/requirements-dev.txt" | cut -c1-12)
-ln -s "$(readlink -f "$repo/.venv")" "$cache/venv-$req_hash"
+ln -s "$(readlink -f "$repo/.venv")" "$(cd "$clone" && PACSOPS_CACHE="$cache" tools/bootstrap.sh --venv-path)"
 
 cat >"$bin/dockerd" <<EOF
 #!/bin/sh
