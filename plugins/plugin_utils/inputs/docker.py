@@ -7,7 +7,7 @@ carry credentials) or a registry key."""
 from __future__ import annotations
 
 from ansible_collections.pacsops.server.plugins.plugin_utils.inputs._common import (
-    as_int, in_range, matches, network, rejected)
+    as_int, in_range, matches, network, rejected, truthy)
 
 ROLE = 'docker'
 INPUTS = (
@@ -16,6 +16,8 @@ INPUTS = (
     'docker_log_max_size', 'docker_log_max_file', 'docker_data_root', 'docker_registry_mirrors',
     'docker_http_proxy', 'docker_https_proxy', 'docker_service_environment', 'docker_users',
     'docker_default_address_pools', 'docker_registry_logins',
+    # What derive() builds the files from.
+    'docker_log_driver', 'docker_live_restore', 'docker_daemon_extra_options', 'docker_no_proxy',
 )
 
 USER = r'^[a-z_][a-z0-9_-]{0,31}$'
@@ -94,3 +96,71 @@ def check(inputs):
     """Every message for the inputs; empty when they can work."""
     return (check_source(inputs) + check_daemon(inputs) + check_environment(inputs) + check_users(inputs)
             + check_address_pools(inputs) + check_registry_logins(inputs))
+
+
+DAEMON_JSON = '/etc/docker/daemon.json'
+DROPIN = '/etc/systemd/system/docker.service.d/pacsops.conf'
+# dockerd >= 23 validates a config file (--validate); older engines (Debian 12's docker.io 20.10) lack the
+# flag, so the file is only checked to be JSON there. Runs only when the file changes.
+DAEMON_JSON_VALIDATE = (
+    "/bin/sh -c 'if dockerd --help 2>&1 | grep -q -- --validate;"
+    ' then exec dockerd --validate --config-file "$1";'
+    " else exec python3 -m json.tool \"$1\" >/dev/null; fi' validate %s")
+
+
+def daemon_config(inputs):
+    """daemon.json as a dict: the fixed keys from the role's variables, then docker_daemon_extra_options (each
+    key replaces the whole key, as Ansible's ``combine`` does)."""
+    config = {'log-driver': inputs['docker_log_driver'], 'live-restore': inputs['docker_live_restore']}
+    if inputs['docker_log_driver'] in ('json-file', 'local'):
+        config['log-opts'] = {'max-size': inputs['docker_log_max_size'], 'max-file': str(inputs['docker_log_max_file'])}
+    for key, name in (('data-root', 'docker_data_root'), ('default-address-pools', 'docker_default_address_pools'),
+                      ('registry-mirrors', 'docker_registry_mirrors')):
+        if len(inputs[name]) > 0:
+            config[key] = inputs[name]
+    config.update(inputs['docker_daemon_extra_options'])
+    return config
+
+
+def proxy_environment(inputs):
+    """HTTP_PROXY / HTTPS_PROXY of dockerd, only those that are set."""
+    return {name: value for name, value in (('HTTP_PROXY', inputs['docker_http_proxy']),
+                                            ('HTTPS_PROXY', inputs['docker_https_proxy'])) if value}
+
+
+def service_environment(inputs):
+    """Environment of dockerd: the proxies, NO_PROXY with them, then docker_service_environment."""
+    environment = proxy_environment(inputs)
+    if environment and len(inputs['docker_no_proxy']) > 0:
+        environment['NO_PROXY'] = inputs['docker_no_proxy']
+    environment.update(inputs['docker_service_environment'])
+    return environment
+
+
+def derive(inputs):
+    """What the role writes and reads, from valid inputs (the validate task registers it; tasks/main.yml and the
+    templates read it as plain data, so no later task renders the proxy and daemon templates again):
+
+    - ``daemon_config``: daemon.json; ``service_environment``: the drop-in's environment (the drop-in is removed
+      when it is empty);
+    - ``dropin_secret``: a proxy URL carries user:password@ (the file task and its diff are hidden then);
+    - ``firewalld_registration_expected``: dockerd registers docker0 in firewalld's ``docker`` zone, unless the
+      daemon settings turn iptables or the bridge off (docs/firewall-docker.md);
+    - ``files``: daemon.json (validated by dockerd before it replaces the running file) and the drop-in (0600: a
+      proxy URL may carry credentials).
+    """
+    environment = service_environment(inputs)
+    secret = any('@' in str(value) for value in proxy_environment(inputs).values())
+    extra = inputs['docker_daemon_extra_options']
+    return {
+        'daemon_config': daemon_config(inputs),
+        'service_environment': environment,
+        'dropin_secret': secret,
+        'firewalld_registration_expected': truthy(extra.get('iptables', True)) and extra.get('bridge', '') != 'none',
+        'files': [
+            {'path': DAEMON_JSON, 'src': 'daemon.json.j2', 'mode': '0644', 'owner': 'root', 'group': 'root',
+             'validate': DAEMON_JSON_VALIDATE},
+            {'path': DROPIN, 'src': 'environment.conf.j2', 'mode': '0600', 'owner': 'root', 'group': 'root',
+             'secret': secret, 'state': 'present' if environment else 'absent'},
+        ],
+    }

@@ -74,3 +74,50 @@ def test_an_address_pool_base_is_an_ipv4_network_with_a_prefix(good):
     for base in ('fd00::/64', '10.256.0.0/16', '10.0.0.0'):
         assert messages(docker, good, docker_default_address_pools=[{'base': base, 'size': 24}]), base
     assert messages(docker, good, docker_default_address_pools=[{'base': '10.1.2.3/16', 'size': 24}]) == []
+
+
+def test_derive_writes_daemon_json_and_drops_the_environment_file_without_a_proxy(good):
+    derived = docker.derive(dict(good, docker_https_proxy=''))
+    # The defaults: json-file logs with rotation, live-restore, and the documented address pool.
+    assert derived['daemon_config'] == {'log-driver': 'json-file', 'live-restore': True,
+                                        'log-opts': {'max-size': good['docker_log_max_size'],
+                                                     'max-file': str(good['docker_log_max_file'])},
+                                        'default-address-pools': good['docker_default_address_pools']}
+    assert good['docker_default_address_pools']
+    assert derived['service_environment'] == {}
+    assert derived['dropin_secret'] is False
+    assert [(f['path'], f['mode'], f.get('state', 'present')) for f in derived['files']] == [
+        ('/etc/docker/daemon.json', '0644', 'present'),
+        ('/etc/systemd/system/docker.service.d/pacsops.conf', '0600', 'absent')]
+    # daemon.json is validated by the installed dockerd before it replaces the running file.
+    assert '--validate --config-file' in derived['files'][0]['validate']
+    assert derived['files'][0]['validate'].endswith(' validate %s')
+
+
+def test_derive_a_proxy_with_credentials_hides_the_drop_in_and_sets_no_proxy(good):
+    derived = docker.derive(dict(good, docker_service_environment={'FOO': 'bar'}))
+    assert derived['service_environment'] == {'HTTPS_PROXY': PROXY, 'NO_PROXY': 'localhost', 'FOO': 'bar'}
+    assert derived['dropin_secret'] is True
+    assert derived['files'][1]['secret'] is True and derived['files'][1]['state'] == 'present'
+    # A proxy without credentials is not a secret; NO_PROXY only comes with a proxy.
+    plain = docker.derive(dict(good, docker_https_proxy='http://proxy.example:3128'))
+    assert plain['dropin_secret'] is False
+    assert docker.derive(dict(good, docker_https_proxy='', docker_service_environment={'FOO': 'bar'}))[
+        'service_environment'] == {'FOO': 'bar'}
+
+
+def test_derive_daemon_settings_and_extra_options_replace_whole_keys(good):
+    derived = docker.derive(dict(good, docker_log_driver='journald', docker_data_root='/srv/docker',
+                                 docker_registry_mirrors=['https://mirror.example'],
+                                 docker_default_address_pools=[{'base': '10.10.0.0/16', 'size': 24}],
+                                 docker_daemon_extra_options={'live-restore': False, 'log-opts': {'tag': 'x'}}))
+    assert derived['daemon_config'] == {
+        'log-driver': 'journald', 'live-restore': False, 'log-opts': {'tag': 'x'}, 'data-root': '/srv/docker',
+        'registry-mirrors': ['https://mirror.example'], 'default-address-pools': [{'base': '10.10.0.0/16', 'size': 24}]}
+
+
+@pytest.mark.parametrize('extra, expected', [
+    ({}, True), ({'iptables': True}, True), ({'iptables': 'yes'}, True), ({'iptables': False}, False),
+    ({'iptables': 'no'}, False), ({'bridge': 'none'}, False), ({'bridge': 'br-pacs'}, True)])
+def test_derive_expects_firewalld_registration_unless_iptables_or_the_bridge_is_off(good, extra, expected):
+    assert docker.derive(dict(good, docker_daemon_extra_options=extra))['firewalld_registration_expected'] is expected
