@@ -7,14 +7,17 @@ password: URLs are shown with their user:password@ replaced by ***@, and the pas
 from __future__ import annotations
 
 import re
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
-from ansible_collections.pacsops.server.plugins.plugin_utils.inputs._common import as_int, rejected
+from ansible_collections.pacsops.server.plugins.plugin_utils.inputs._common import as_int, rejected, truthy
 
 ROLE = 'proxy'
 INPUTS = (
     'proxy_http', 'proxy_https', 'proxy_no_proxy', 'proxy_username', 'proxy_password',
     'proxy_check_targets', 'proxy_check_timeout',
+    # What derive() builds the files from (the paths of vars/<os_family>.yml).
+    'proxy_environment', 'proxy_environment_credentials', 'proxy_package_manager',
+    '__proxy_package_manager', '__proxy_apt_conf', '__proxy_apt_auth',
 )
 
 PROXY_SCHEMES = ('http', 'https', 'socks5', 'socks5h')
@@ -99,3 +102,49 @@ def check(inputs):
     password = str(inputs['proxy_password'])
     messages = [message + '.' for message in check_proxy(inputs) + check_targets(inputs)]
     return [message.replace(password, '***') for message in messages] if password else messages
+
+
+def userinfo(inputs):
+    """``user:password@`` URL-encoded ("/" too), for the tools that only take a URL; empty without a user."""
+    if not inputs['proxy_username']:
+        return ''
+    return '%s:%s@' % (quote(str(inputs['proxy_username']), safe=''), quote(str(inputs['proxy_password']), safe=''))
+
+
+def environment(inputs):
+    """The variables the proxy is announced in (environment.j2 writes each in lower and upper case); the URLs carry
+    the credentials only when proxy_environment_credentials says so."""
+    auth = userinfo(inputs) if truthy(inputs['proxy_environment_credentials']) else ''
+    return {
+        'http_proxy': re.sub(r'^([a-z0-9]+://)', lambda m: m.group(1) + auth, str(inputs['proxy_http']), count=1),
+        'https_proxy': re.sub(r'^([a-z0-9]+://)', lambda m: m.group(1) + auth, str(inputs['proxy_https']), count=1),
+        'no_proxy': ','.join(str(host) for host in inputs['proxy_no_proxy']),
+    }
+
+
+def derive(inputs):
+    """What the role writes, from valid inputs (the validate task registers it; tasks/configure.yml and
+    environment.j2 read it as plain data):
+
+    - ``environment``: http_proxy, https_proxy and no_proxy for /etc/environment;
+    - ``files``: every file the role writes, in one list for pacsops.server.managed_files: the marked block of
+      /etc/environment (world-readable: pam_env reads it for every session, so the credentials go in only with
+      proxy_environment_credentials), and on apt hosts apt.conf.d's proxy file and apt_auth.conf(5)'s root-only
+      credentials file. Each is removed when its setting no longer applies. (dnf.conf is an ini file shared
+      with other settings: tasks/dnf.yml edits its options.)
+    """
+    enabled = bool(inputs['proxy_http']) or bool(inputs['proxy_https'])
+    credentials = bool(inputs['proxy_username'])
+    in_environment = truthy(inputs['proxy_environment_credentials'])
+    package_manager = enabled and truthy(inputs['proxy_package_manager'])
+    files = [{'path': '/etc/environment', 'src': 'environment.j2', 'marker': '# {mark} pacsops.server.proxy',
+              'mode': '0644', 'owner': 'root', 'group': 'root', 'secret': credentials and in_environment,
+              'state': 'present' if enabled and truthy(inputs['proxy_environment']) else 'absent'}]
+    if inputs['__proxy_package_manager'] == 'apt':
+        files += [
+            {'path': inputs['__proxy_apt_conf'], 'src': 'apt-proxy.conf.j2', 'mode': '0644', 'owner': 'root',
+             'group': 'root', 'state': 'present' if package_manager else 'absent'},
+            {'path': inputs['__proxy_apt_auth'], 'src': 'apt-auth.conf.j2', 'mode': '0600', 'owner': 'root',
+             'group': 'root', 'secret': True, 'state': 'present' if package_manager and credentials else 'absent'},
+        ]
+    return {'environment': environment(inputs), 'files': files}

@@ -13,14 +13,19 @@ SECRET = 'vault-secret-9b4a'
 PROXY = 'http://proxy.example:3128'
 
 
+APT = {'__proxy_package_manager': 'apt', '__proxy_apt_conf': '/etc/apt/apt.conf.d/90pacsops-proxy',
+       '__proxy_apt_auth': '/etc/apt/auth.conf.d/90pacsops-proxy.conf'}
+
+
 @pytest.fixture
 def good():
-    # The templated default rendered (proxy_https follows proxy_http), with a login from vault.
-    return defaults('proxy', proxy_http=PROXY, proxy_https=PROXY, proxy_username='pacs', proxy_password=SECRET)
+    # The templated default rendered (proxy_https follows proxy_http), with a login from vault, on an apt host.
+    return defaults('proxy', proxy_http=PROXY, proxy_https=PROXY, proxy_username='pacs', proxy_password=SECRET, **APT)
 
 
 def test_every_input_the_rules_read_is_a_documented_default(good):
-    assert set(proxy.INPUTS) <= set(defaults('proxy'))
+    assert set(proxy.INPUTS) - set(APT) <= set(defaults('proxy'))
+    assert set(proxy.INPUTS) <= set(good)
 
 
 def test_defaults_pass_with_and_without_a_proxy(good):
@@ -85,3 +90,40 @@ def test_the_redacted_form_keeps_the_scheme_and_host():
     assert proxy.redacted('http://u:p@h:1') == 'http://***@h:1'
     assert proxy.redacted('u:p@h') == '***@h'
     assert proxy.redacted('http://h:1') == 'http://h:1'
+
+
+def states(derived):
+    return [(f['path'], f['state'], f.get('secret', False)) for f in derived['files']]
+
+
+def test_derive_announces_the_proxy_without_credentials_in_the_world_readable_environment(good):
+    derived = proxy.derive(good)
+    assert derived['environment'] == {'http_proxy': PROXY, 'https_proxy': PROXY, 'no_proxy': 'localhost,127.0.0.1,::1'}
+    assert states(derived) == [('/etc/environment', 'present', False),
+                               ('/etc/apt/apt.conf.d/90pacsops-proxy', 'present', False),
+                               ('/etc/apt/auth.conf.d/90pacsops-proxy.conf', 'present', True)]
+    assert derived['files'][0]['marker'] == '# {mark} pacsops.server.proxy'
+    assert [f['mode'] for f in derived['files']] == ['0644', '0644', '0600']
+
+
+def test_derive_puts_encoded_credentials_in_the_environment_only_when_asked(good):
+    derived = proxy.derive(dict(good, proxy_username='dom/pacs', proxy_password='p@ss/w:rd',
+                                proxy_environment_credentials=True, proxy_https='https://proxy.example:3129'))
+    assert derived['environment']['http_proxy'] == 'http://dom%2Fpacs:p%40ss%2Fw%3Ard@proxy.example:3128'
+    assert derived['environment']['https_proxy'] == 'https://dom%2Fpacs:p%40ss%2Fw%3Ard@proxy.example:3129'
+    assert derived['files'][0]['secret'] is True
+    # Without a user there is nothing to put in, even when asked.
+    plain = proxy.derive(dict(good, proxy_username='', proxy_environment_credentials=True))
+    assert plain['environment']['http_proxy'] == PROXY and plain['files'][0]['secret'] is False
+
+
+def test_derive_removes_what_no_longer_applies(good):
+    assert [s for _, s, _ in states(proxy.derive(dict(good, proxy_http='', proxy_https='')))] == ['absent'] * 3
+    assert [s for _, s, _ in states(proxy.derive(dict(good, proxy_environment=False)))] == ['absent', 'present', 'present']
+    assert [s for _, s, _ in states(proxy.derive(dict(good, proxy_package_manager=False)))] == ['present', 'absent', 'absent']
+    assert [s for _, s, _ in states(proxy.derive(dict(good, proxy_username='')))] == ['present', 'present', 'absent']
+
+
+def test_derive_writes_no_apt_file_where_dnf_is_the_package_manager(good):
+    derived = proxy.derive(dict(good, __proxy_package_manager='dnf', __proxy_apt_conf='', __proxy_apt_auth=''))
+    assert [f['path'] for f in derived['files']] == ['/etc/environment']
