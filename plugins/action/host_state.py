@@ -20,14 +20,11 @@ class ActionModule(LightReadAction):
     MODULE = 'pacsops.server.host_state'
     MODULE_UTILS = 'ansible_collections.pacsops.server.plugins.module_utils.host_state'
 
-    # The run's private temporary directory on the controller, where the shared read is kept.
-    CACHE_DIRECTORY = None
-
-    def read(self, params, task_vars, options=None):
+    def read_once(self, params, task_vars, options=None, plannable=True):
         tracker = host_reads.TRACKER
         host = task_vars.get('inventory_hostname')
         if tracker is None or not host or self._task.delegate_to:
-            return super().read(params, task_vars, options)
+            return self.read(params, task_vars, options)
         directory = self.CACHE_DIRECTORY or C.DEFAULT_LOCAL_TMP
         count = tracker.count(host)
 
@@ -41,9 +38,13 @@ class ActionModule(LightReadAction):
         data = None
         if count == 0:
             # Nothing has changed the host in this run yet: read what the later tasks will ask for too, and
-            # what the earlier ones asked for when a task asks for something new.
+            # what the earlier ones asked for when a task asks for something new. The run's first light call on
+            # the host also makes the other calls planned (LightReadAction.first_read).
             union = host_reads.union_params(params, host_reads.merge(plan, host_reads.items_of(kept)) if kept else plan)
-            data = super().read(union, task_vars, options)
+            if host_reads.load_answers(directory, host, count) is None:
+                data = self.first_read((self.MODULE_UTILS, union, options or {}), task_vars, host, directory, count)
+            else:
+                data = self.read(union, task_vars, options)
             if data is None:
                 return None
             if data.get('failed'):
@@ -52,7 +53,7 @@ class ActionModule(LightReadAction):
                 host_reads.store(directory, host, count, data)
                 data = host_reads.answer(data, params)
         if data is None:
-            data = super().read(params, task_vars, options)
+            data = self.read(params, task_vars, options)
             if data is None:
                 return None
         if host_reads.cacheable(params) and not data.get('failed'):

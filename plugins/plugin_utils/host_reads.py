@@ -26,6 +26,13 @@ How, and why it is safe:
   covers its whole request (a request for file texts never is). Its result is the one a read of its own
   would have returned. Anything else reads the host.
 
+- The other light calls (pacs_preflight's measurement, url_check, firewalld_zone's probe) take part too: the
+  run's first light call on a host, while the count is zero, makes in the same program the host_state read
+  of the plan and the calls the host's tasks made in earlier runs (the calls plan, one slot per task), and
+  keeps their answers beside the read. A later task making exactly the same call (module, parameters and
+  options) while the count has not moved is answered from them. A call holding a no_log value (a proxy or
+  database password) is never planned nor kept: it is always made by its own task.
+
 So on a converged host the run reads the host once; on a host where a role changes something, the
 roles after it read the host again, as without the cache.
 """
@@ -199,3 +206,90 @@ def load(directory, host, count):
     if not isinstance(kept, dict) or kept.get('count') != count or not isinstance(kept.get('read'), dict):
         return None
     return kept['read']
+
+
+# The other light calls (plugin_utils/remote_python.py): pacs_preflight, url_check, firewalld_zone's probe. The run's
+# first light call on a host, while the count is zero, makes those its earlier runs made too (the host's calls
+# plan), in the same program as its own, and keeps their answers; a later task making exactly the same call (the
+# same module, parameters and options) is answered from them while the count has not moved. Only calls without
+# any no_log value are planned and kept: the plan outlives the run.
+HOST_STATE = 'ansible_collections.pacsops.server.plugins.module_utils.host_state'
+MODULE_UTILS = 'ansible_collections.pacsops.server.plugins.module_utils.'
+# Calls kept per host: each task has one slot, so this only bounds a plan whose tasks keep moving.
+MAX_CALLS = 32
+
+
+def call_key(call):
+    """A light call ``(module_utils entry, params, options)`` as a short key."""
+    entry, params, options = call
+    return hashlib.sha256(json.dumps([entry, params, options or {}], sort_keys=True).encode('utf-8')).hexdigest()
+
+
+def _calls_path(directory, host):
+    return os.path.join(directory, _name(host) + '.calls.json')
+
+
+def _valid_call(call):
+    return (isinstance(call, list) and len(call) == 3 and isinstance(call[0], str) and call[0].startswith(MODULE_UTILS)
+            and call[0] != HOST_STATE and isinstance(call[1], dict) and isinstance(call[2], dict))
+
+
+def load_calls(directory, host):
+    """The light calls the host's tasks made in earlier runs, as ``[(entry, params, options)]``, oldest first; empty
+    when there are none or the file is malformed (only this collection's module_utils are ever called)."""
+    try:
+        with open(_calls_path(directory, host), encoding='utf-8') as handle:
+            slots = json.load(handle)
+    except (OSError, ValueError):
+        return []
+    if not isinstance(slots, list):
+        return []
+    return [tuple(call) for slot, call in (item for item in slots if isinstance(item, list) and len(item) == 2)
+            if isinstance(slot, str) and _valid_call(call)]
+
+
+def plan_call(directory, host, slot, call):
+    """Keep ``call`` as the one the task ``slot`` makes (replacing its earlier one); False when it cannot be kept."""
+    entry, params, options = call
+    try:
+        with open(_calls_path(directory, host), encoding='utf-8') as handle:
+            slots = json.load(handle)
+        slots = [item for item in slots if isinstance(item, list) and len(item) == 2] if isinstance(slots, list) else []
+    except (OSError, ValueError):
+        slots = []
+    wanted = [slot, [entry, params, options or {}]]
+    if wanted in slots:
+        return True
+    slots = [item for item in slots if item[0] != slot][-(MAX_CALLS - 1):] + [wanted]
+    try:
+        os.makedirs(directory, mode=0o700, exist_ok=True)
+    except OSError:
+        return False
+    return _write(_calls_path(directory, host), slots)
+
+
+def _answers_path(directory, host):
+    return os.path.join(directory, 'pacsops-host-calls-%s.json' % _name(host))
+
+
+def store_answers(directory, host, count, answers):
+    """Keep the answers of the first read's other calls (``{call_key: result}``) at ``count``; this also records
+    that the run's first read on the host was made. False when it cannot be written."""
+    return _write(_answers_path(directory, host), {'count': count, 'answers': answers})
+
+
+def load_answers(directory, host, count):
+    """``{call_key: result}`` kept by the first read at ``count``; None when no first read was made at it."""
+    try:
+        with open(_answers_path(directory, host), encoding='utf-8') as handle:
+            kept = json.load(handle)
+    except (OSError, ValueError):
+        return None
+    if not isinstance(kept, dict) or kept.get('count') != count or not isinstance(kept.get('answers'), dict):
+        return None
+    return kept['answers']
+
+
+def planned(plan):
+    """Whether a host_state plan asks for anything."""
+    return bool(plan.get('memory')) or any(plan.get(kind) for kind in KINDS)

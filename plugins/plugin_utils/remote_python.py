@@ -33,13 +33,18 @@ import copy
 import importlib
 import json
 
+from ansible import constants as C
+from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.module_utils.common.parameters import remove_values
 from ansible.plugins.action import ActionBase
+
+from ansible_collections.pacsops.server.plugins.plugin_utils import host_reads
 
 PACKAGE = 'ansible_collections.pacsops.server.plugins.module_utils'
 
 # The program run on the host. It installs an import hook that serves the shipped module_utils from memory
-# (their parent packages as empty packages), calls module_result and prints its JSON on stdout.
+# (their parent packages as empty packages), calls module_result and prints its JSON on stdout; given several
+# calls (the first read of a run, see host_reads), it makes them one after the other and prints the list.
 PROGRAM = r'''
 import importlib, importlib.util, json, os, shutil, subprocess, sys
 SOURCES = %(sources)r
@@ -65,12 +70,14 @@ def runner(argv):
         return 127, '', str(exc)
     out, err = proc.communicate()
     return proc.returncode, out.decode('utf-8', 'replace'), err.decode('utf-8', 'replace')
-try:
-    result = importlib.import_module(%(entry)r).module_result(json.loads(%(params)r), runner, shutil.which,
-                                                              **json.loads(%(options)r))
-except Exception as exc:
-    result = {'failed': True, 'msg': '%%s: %%s' %% (type(exc).__name__, exc)}
-sys.stdout.write(json.dumps(result))
+def call(entry, params, options):
+    try:
+        return importlib.import_module(entry).module_result(params, runner, shutil.which, **options)
+    except Exception as exc:
+        return {'failed': True, 'msg': '%%s: %%s' %% (type(exc).__name__, exc)}
+CALLS = json.loads(%(calls)r)
+results = [call(entry, params, options) for entry, params, options in CALLS]
+sys.stdout.write(json.dumps(results if %(many)r else results[0]))
 '''
 
 
@@ -109,14 +116,21 @@ def collect_sources(entry):
 
 def build_program(entry, params, options=None):
     """The Python program that prints ``entry``'s ``module_result(params, ..., **options)`` as JSON on the host."""
-    parts = entry.split('.')
-    packages = sorted('.'.join(parts[:index]) for index in range(1, len(parts)))
+    return build_calls_program([(entry, params, options or {})], many=False)
+
+
+def build_calls_program(calls, many=True):
+    """The program that makes each ``(entry, params, options)`` call in order and prints the list of results."""
+    sources, packages = {}, set()
+    for entry, _params, _options in calls:
+        sources.update(collect_sources(entry))
+        parts = entry.split('.')
+        packages.update('.'.join(parts[:index]) for index in range(1, len(parts)))
     return PROGRAM % {
-        'sources': collect_sources(entry),
-        'packages': packages,
-        'entry': entry,
-        'params': json.dumps(params),
-        'options': json.dumps(options or {}),
+        'sources': sources,
+        'packages': sorted(packages),
+        'calls': json.dumps([[entry, params, options or {}] for entry, params, options in calls]),
+        'many': many,
     }
 
 
@@ -168,7 +182,8 @@ class LightReadAction(ActionBase):
         validation, params = self.validate_argument_spec(argument_spec=_host_spec(module_utils.ARGUMENT_SPEC),
                                                          required_if=getattr(module_utils, 'REQUIRED_IF', None))
         options = {'check_mode': True, 'diff': bool(self._task.diff)} if self.PROBE else {}
-        data = self.read(params, task_vars, options)
+        # A call with a no_log value is never planned nor kept on the controller.
+        data = self.read_once(params, task_vars, options, plannable=not validation._no_log_values)
         if data is None:
             result.update(self._execute_module(module_name=self.MODULE, module_args=self._task.args, task_vars=task_vars))
             return result
@@ -179,12 +194,70 @@ class LightReadAction(ActionBase):
         result.update(remove_values(data, validation._no_log_values))
         return result
 
+    # The run's private temporary directory on the controller, where the first read's answers are kept.
+    CACHE_DIRECTORY = None
+
+    def read_once(self, params, task_vars, options=None, plannable=True):
+        """This call's result: from the run's first read on the host when it made the same call and nothing has
+        changed the host since (plugin_utils/host_reads.py), else read here. While nothing has changed the host, the
+        first light call of the run on it is that first read."""
+        tracker = host_reads.TRACKER
+        host = task_vars.get('inventory_hostname')
+        if tracker is None or not host or self._task.delegate_to or not plannable:
+            return self.read(params, task_vars, options)
+        directory = self.CACHE_DIRECTORY or C.DEFAULT_LOCAL_TMP
+        count = tracker.count(host)
+        call = (self.MODULE_UTILS, params, options or {})
+        answers = host_reads.load_answers(directory, host, count)
+        key = host_reads.call_key(call)
+        if answers is not None and key in answers:
+            return dict(answers[key], answered_from_first_read=True)
+        data = None
+        if count == 0 and answers is None:
+            data = self.first_read(call, task_vars, host, directory, count)
+            if data is not None and data.get('failed'):
+                data = None  # the program failed as a whole, or this call did: make it alone, as without a plan
+        if data is None:
+            data = self.read(params, task_vars, options)
+        if data is not None and not data.get('failed'):
+            host_reads.plan_call(tracker.plan_dir, host, '%s %s' % (self.MODULE, self._task.get_path()), call)
+        return data
+
+    def first_read(self, own, task_vars, host, directory, count):
+        """The run's first light call on the host, while nothing has changed it: ``own``, the host_state read of the
+        host's plan and the calls its tasks made in earlier runs, in one program. Keeps the plan's read and the
+        other answers for the later tasks (a failed one is not kept: its task makes it again) and returns own's
+        result; None when the light path cannot be used."""
+        plan_dir = host_reads.TRACKER.plan_dir
+        calls = [own]
+        if own[0] != host_reads.HOST_STATE:
+            plan = host_reads.load_plan(plan_dir, host)
+            if host_reads.planned(plan):
+                calls.append((host_reads.HOST_STATE, host_reads.union_params(host_state_defaults(), plan), {}))
+        own_key = host_reads.call_key(own)
+        others = [call for call in host_reads.load_calls(plan_dir, host) if host_reads.call_key(call) != own_key]
+        results = self.read_calls(calls + others, task_vars)
+        if results is None:
+            return None
+        if len(calls) > 1 and not results[1].get('failed'):
+            host_reads.store(directory, host, count, results[1])
+        answers = dict((host_reads.call_key(call), result) for call, result in zip(others, results[len(calls):])
+                       if not result.get('failed'))
+        host_reads.store_answers(directory, host, count, answers)
+        return results[0]
+
     def read(self, params, task_vars, options=None):
         """``module_result(params, ..., **options)`` of the program run on the host, or None when the light path
         cannot be used (the module then runs with the task's arguments)."""
+        results = self.read_calls([(self.MODULE_UTILS, params, options or {})], task_vars)
+        return None if results is None else results[0]
+
+    def read_calls(self, calls, task_vars):
+        """The results of ``calls`` (``(module_utils entry, params, options)``) made by one program on the host, in
+        order; each a failure when the program failed as a whole. None when the light path cannot be used."""
         interpreter = self.interpreter(task_vars)
         try:
-            program = build_program(self.MODULE_UTILS, params, options) if interpreter else None
+            program = build_calls_program(calls) if interpreter else None
         except NotShippable:
             program = None
         if program is None or not self._is_pipelining_enabled('new'):
@@ -196,12 +269,19 @@ class LightReadAction(ActionBase):
             data = json.loads(res.get('stdout') or '')
         except ValueError:
             data = None
-        if not isinstance(data, dict):
-            data = {
-                'failed': True,
-                'msg': 'the %s program failed on the host (rc %s)' % (self.MODULE, res.get('rc')),
-                'rc': res.get('rc'),
-                'module_stdout': res.get('stdout', ''),
-                'module_stderr': res.get('stderr', ''),
-            }
-        return data
+        if isinstance(data, list) and len(data) == len(calls) and all(isinstance(item, dict) for item in data):
+            return data
+        failure = {
+            'failed': True,
+            'msg': 'the %s program failed on the host (rc %s)' % (self.MODULE, res.get('rc')),
+            'rc': res.get('rc'),
+            'module_stdout': res.get('stdout', ''),
+            'module_stderr': res.get('stderr', ''),
+        }
+        return [dict(failure) for _call in calls]
+
+
+def host_state_defaults():
+    """host_state's parameters when a task gives none (what a plan's read starts from)."""
+    module_utils = importlib.import_module(host_reads.HOST_STATE)
+    return ArgumentSpecValidator(_host_spec(module_utils.ARGUMENT_SPEC)).validate({}).validated_parameters

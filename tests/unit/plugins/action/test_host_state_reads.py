@@ -21,6 +21,8 @@ from ansible.parsing.dataloader import DataLoader
 from ansible.template import Templar
 
 from ansible_collections.pacsops.server.plugins.action.host_state import ActionModule
+from ansible_collections.pacsops.server.plugins.action.pacs_preflight import ActionModule as PreflightAction
+from ansible_collections.pacsops.server.plugins.action.url_check import ActionModule as UrlCheckAction
 from ansible_collections.pacsops.server.plugins.callback.host_reads import CallbackModule
 from ansible_collections.pacsops.server.plugins.plugin_utils import host_reads
 
@@ -67,12 +69,13 @@ class Run:
     def path(self, name):
         return str(self.tree / 'etc' / name)
 
-    def task(self, args, delegate_to=None):
+    def task(self, args, delegate_to=None, action=ActionModule, path='roles/r/tasks/main.yml:1'):
         loader = DataLoader()
         task = MagicMock(async_val=0, check_mode=False, diff=False, delegate_to=delegate_to, args=args)
+        task.get_path.return_value = path
         connection = MagicMock()
         connection._shell.build_module_command.side_effect = lambda env, shebang, cmd: 'python -'
-        plugin = ActionModule(task, connection, MagicMock(), loader, Templar(loader=loader), MagicMock())
+        plugin = action(task, connection, MagicMock(), loader, Templar(loader=loader), MagicMock())
         plugin.CACHE_DIRECTORY = str(self.tree / 'local-tmp')
         plugin._execute_module = MagicMock(return_value={'changed': False, 'from': 'module'})
         plugin._is_pipelining_enabled = MagicMock(return_value=True)
@@ -180,7 +183,7 @@ def test_a_planned_item_that_cannot_be_read_does_not_fail_the_task(tracker, tree
     def fail_the_union(command, sudoable=True, in_data=None):
         calls.append(in_data.decode())
         if 'bad unit' in calls[-1]:
-            return {'rc': 0, 'stdout': json.dumps({'failed': True, 'msg': 'systemctl show failed'}), 'stderr': ''}
+            return {'rc': 0, 'stdout': json.dumps([{'failed': True, 'msg': 'systemctl show failed'}]), 'stderr': ''}
         return execute_on_this_machine(command, sudoable, in_data)
 
     monkeypatch.setattr(run, 'remote_calls', calls)
@@ -252,3 +255,122 @@ def test_the_callback_counts_what_may_have_changed_a_host():
         assert callback.tracker.count('pacs2') == 1
     finally:
         host_reads.TRACKER = saved
+
+
+
+# The other light calls: the run's first light call on a host makes those its tasks made in earlier runs.
+CLOSED = 'http://127.0.0.1:9/'  # the discard port: nothing listens, the connection is refused at once
+
+
+def checks(run, password=''):
+    return run.task({'targets': [{'name': 'install server', 'url': CLOSED}], 'timeout': 2, 'proxy_password': password},
+                    action=UrlCheckAction, path='roles/proxy/tasks/check.yml:5')
+
+
+def preflight(run):
+    return run.task({'profile': 'ipacs', 'fail_on_unmet': False}, action=PreflightAction,
+                    path='roles/preflight/tasks/check.yml:4')
+
+
+def next_run(tracker, tree):
+    """A new ansible-playbook: a new tracker and private temporary directory, the same plans."""
+    host_reads.TRACKER = host_reads.Tracker(tracker.plan_dir)
+    for name in os.listdir(tree / 'local-tmp'):
+        os.remove(tree / 'local-tmp' / name)
+    return Run(tree)
+
+
+def test_the_first_light_call_of_a_run_makes_the_calls_and_the_read_its_tasks_made_before(tracker, tree):
+    first = Run(tree)
+    preflight(first)
+    first.task({'files': [first.path('a.conf')]})
+    checks(first)
+    assert len(first.remote_calls) == 3
+    calls_file = os.path.join(tracker.plan_dir, host_reads._name('pacs1') + '.calls.json')
+    assert stat.S_IMODE(os.stat(calls_file).st_mode) == 0o600
+
+    run = next_run(tracker, tree)
+    measured = preflight(run)
+    a = run.task({'files': [run.path('a.conf')]})
+    reached = checks(run)
+    assert len(run.remote_calls) == 1, 'one program made the three calls'
+    assert 'answered_from_first_read' not in measured and measured['profile'] == 'ipacs'
+    assert a['answered_from_first_read'] is True and reached['answered_from_first_read'] is True
+    assert without_marker(a) == alone(tree, {'files': [run.path('a.conf')]})
+    assert reached['results'][0]['reachable'] is False and reached['results'][0]['failure'] == 'connect'
+    assert without_marker(reached) == without_marker(checks(Run(tree)))  # a call of its own answers the same
+
+
+def test_a_call_with_a_no_log_value_is_never_planned_nor_kept(tracker, tree):
+    first = Run(tree)
+    preflight(first)
+    checks(first, password='sekrit-proxy-password')
+    assert 'sekrit' not in json.dumps(host_reads.load_calls(tracker.plan_dir, 'pacs1'))
+    assert [call[0].rsplit('.', 1)[1] for call in host_reads.load_calls(tracker.plan_dir, 'pacs1')] == ['preflight']
+
+    run = next_run(tracker, tree)
+    preflight(run)
+    reached = checks(run, password='sekrit-proxy-password')
+    assert len(run.remote_calls) == 2 and 'answered_from_first_read' not in reached
+    assert not any('sekrit' in open(tree / 'local-tmp' / name).read() for name in os.listdir(tree / 'local-tmp'))
+
+
+def test_after_a_change_on_the_host_a_planned_call_is_made_again(tracker, tree):
+    first = Run(tree)
+    preflight(first)
+    checks(first)
+    run = next_run(tracker, tree)
+    preflight(run)
+    host_reads.TRACKER.note('pacs1')  # the tracker of this run
+    reached = checks(run)
+    assert len(run.remote_calls) == 2 and 'answered_from_first_read' not in reached
+
+
+def test_a_call_planned_with_other_parameters_is_not_an_answer(tracker, tree):
+    first = Run(tree)
+    preflight(first)
+    checks(first)
+    run = next_run(tracker, tree)
+    preflight(run)
+    changed = run.task({'targets': [{'name': 'install server', 'url': CLOSED}], 'timeout': 3},
+                       action=UrlCheckAction, path='roles/proxy/tasks/check.yml:5')
+    assert len(run.remote_calls) == 2 and 'answered_from_first_read' not in changed
+    assert [call[1].get('timeout') for call in host_reads.load_calls(tracker.plan_dir, 'pacs1')
+            if call[0].endswith('url_check')] == [3], 'the task keeps one slot in the plan, with its latest call'
+
+
+def test_a_planned_call_that_fails_is_not_kept_and_its_task_makes_it_again(tracker, tree):
+    first = Run(tree)
+    preflight(first)
+    checks(first)
+    # The plan is only a list of calls: one made unusable here fails in the first read, alone.
+    slots = json.load(open(os.path.join(tracker.plan_dir, host_reads._name('pacs1') + '.calls.json')))
+    for slot in slots:
+        if slot[1][0].endswith('url_check'):
+            slot[1][1]['targets'] = 'not a list'
+    host_reads._write(os.path.join(tracker.plan_dir, host_reads._name('pacs1') + '.calls.json'), slots)
+    run = next_run(tracker, tree)
+    measured = preflight(run)
+    reached = checks(run)
+    assert not measured.get('failed') and not reached.get('failed')
+    assert len(run.remote_calls) == 2 and 'answered_from_first_read' not in reached
+
+
+def test_a_planned_call_that_failed_in_the_first_read_is_made_again_by_its_task(tracker, tree, monkeypatch):
+    first = Run(tree)
+    preflight(first)
+    checks(first)
+    run = next_run(tracker, tree)
+    real = execute_on_this_machine
+
+    def url_check_fails_once(command, sudoable=True, in_data=None):
+        result = real(command, sudoable, in_data)
+        results = json.loads(result['stdout'])
+        if len(results) > 1:  # the first read: the planned url check (its last call) fails there, this time
+            results[-1] = {'failed': True, 'msg': 'URLError: temporary failure'}
+        return dict(result, stdout=json.dumps(results))
+
+    monkeypatch.setitem(globals(), 'execute_on_this_machine', url_check_fails_once)
+    preflight(run)
+    reached = checks(run)
+    assert len(run.remote_calls) == 2 and not reached.get('failed') and 'answered_from_first_read' not in reached

@@ -81,6 +81,8 @@ def test_module_utils_importing_ansible_are_not_shipped():
 
 
 def make_action(cls, args, stdout='{}', rc=0, facts=None, pipelining=True):
+    # The program prints the list of its calls' results: one here.
+    stdout = '[%s]' % stdout if stdout.startswith('{') else stdout
     loader = DataLoader()
     task = MagicMock(async_val=0, check_mode=False, diff=False, delegate_to=None, args=args)
     connection = MagicMock()
