@@ -36,10 +36,11 @@ class ActionModule(LightReadAction):
 
         plan = host_reads.load_plan(tracker.plan_dir, host)
         data = None
-        if count == 0:
+        if count == 0 and (kept is None or host_reads.cacheable(params)):
             # Nothing has changed the host in this run yet: read what the later tasks will ask for too, and
             # what the earlier ones asked for when a task asks for something new. The run's first light call on
-            # the host also makes the other calls planned (LightReadAction.first_read).
+            # the host also makes the other calls planned (LightReadAction.first_read). (A request for file texts
+            # after the first read reads only itself: it is never answered from a kept read.)
             union = host_reads.union_params(params, host_reads.merge(plan, host_reads.items_of(kept)) if kept else plan)
             if host_reads.load_answers(directory, host, count) is None:
                 data = self.first_read((self.MODULE_UTILS, union, options or {}), task_vars, host, directory, count)

@@ -174,6 +174,7 @@ def test_file_texts_are_never_kept_nor_answered_from_the_kept_read(tracker, tree
     assert len(run.remote_calls) == 1, 'the planned file was read with the request for texts'
     run.task({'files': [environment], 'contents': [environment]})
     assert len(run.remote_calls) == 2
+    assert run.path('a.conf') not in run.remote_calls[1], 'after the first read, a request for texts reads itself only'
 
 
 def test_a_planned_item_that_cannot_be_read_does_not_fail_the_task(tracker, tree, monkeypatch):
