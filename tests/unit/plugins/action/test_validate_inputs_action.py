@@ -66,3 +66,43 @@ def test_notes_of_valid_inputs_are_returned_and_shown_at_the_default_verbosity()
     assert result['derived'] == firewall.derive(values) and '2222/tcp' in result['derived']['open_ports'], result
     quiet = run({'rules': 'mariadb'}, defaults('mariadb', mariadb_databases=[], mariadb_users=[]))
     assert '_ansible_verbose_always' not in quiet and 'notes' not in quiet, quiet
+
+
+ROLES = __import__('pathlib').Path(__file__).resolve().parents[4] / 'roles'
+
+
+def run_in_role(task_vars, should_validate):
+    """The task as the host playbook's roles run it: imported with rolespec_validate: false, or not."""
+    loader = DataLoader()
+    task = MagicMock(async_val=0, check_mode=False, diff=False, args={'rules': 'mariadb'})
+    task._role._should_validate = should_validate
+    task._role._role_path = str(ROLES / 'mariadb')
+    templar = Templar(loader=loader, variables=task_vars)
+    return ActionModule(task, MagicMock(), MagicMock(), loader, templar, MagicMock()).run(task_vars=task_vars)
+
+
+def ansible_validation(task_vars):
+    """What Ansible's own argument spec task reports for the role (ansible.builtin.validate_argument_spec)."""
+    from ansible.plugins.action.validate_argument_spec import ActionModule as ValidateArgumentSpec
+    from ansible_collections.pacsops.server.plugins.action.validate_inputs import role_options
+    loader = DataLoader()
+    task = MagicMock(async_val=0, check_mode=False, diff=False,
+                     args={'argument_spec': role_options(str(ROLES / 'mariadb')), 'provided_arguments': {}})
+    templar = Templar(loader=loader, variables=task_vars)
+    return ValidateArgumentSpec(task, MagicMock(), MagicMock(), loader, templar, MagicMock()).run(task_vars=task_vars)
+
+
+def test_a_role_imported_without_ansibles_check_gets_the_same_check_here(task_vars):
+    # An option the rules do not read (mariadb_secure_installation: bool) and one they do (mariadb_port: int).
+    task_vars.update(mariadb_secure_installation='perhaps', mariadb_port='port')
+    expected = ansible_validation(task_vars)
+    assert expected['failed'] is True and len(expected['argument_errors']) == 2, expected
+    result = run_in_role(task_vars, should_validate=False)
+    assert result['failed'] is True and result['argument_errors'] == expected['argument_errors'], result
+    assert result['msg'] == expected['msg'] and result['msg'].startswith('Validation of arguments failed:')
+    # Valid values pass both checks; a role that Ansible checked is not checked twice.
+    task_vars.update(mariadb_secure_installation=True, mariadb_port=3306)
+    assert not ansible_validation(task_vars).get('failed')
+    assert not run_in_role(task_vars, should_validate=False).get('failed')
+    task_vars.update(mariadb_secure_installation='perhaps')
+    assert not run_in_role(task_vars, should_validate=True).get('failed')
