@@ -44,6 +44,11 @@ def validate(rules, values):
     # as data for the task to register, so that no Jinja template in the role's vars computes it.
     if hasattr(rules, 'derive'):
         result['derived'] = rules.derive(values)
+        # What is derived may carry a secret (a proxy URL with user:password@, for the file that needs it): the
+        # task's output is then hidden, as no_log hides it; the registered result keeps the data. Only valid inputs
+        # get here, so a refusal's messages (which never carry a secret) stay visible.
+        if hasattr(rules, 'secret') and rules.secret(values):
+            result['_ansible_no_log'] = True
     # Optional: what the role decided from valid inputs that the operator should see (the firewall's port
     # kept open for the connection), shown per host at the default verbosity, as a loop label was.
     notes = list(rules.notes(values)) if hasattr(rules, 'notes') else []

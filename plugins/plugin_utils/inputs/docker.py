@@ -137,6 +137,12 @@ def service_environment(inputs):
     return environment
 
 
+def secret(inputs):
+    """Whether the derived values carry a secret: a proxy URL with user:password@ (validate_inputs hides the task's
+    output then, as the file task hides the drop-in)."""
+    return any('@' in str(value) for value in proxy_environment(inputs).values())
+
+
 def derive(inputs):
     """What the role writes and reads, from valid inputs (the validate task registers it; tasks/main.yml and the
     templates read it as plain data, so no later task renders the proxy and daemon templates again):
@@ -150,17 +156,17 @@ def derive(inputs):
       proxy URL may carry credentials).
     """
     environment = service_environment(inputs)
-    secret = any('@' in str(value) for value in proxy_environment(inputs).values())
+    hidden = secret(inputs)
     extra = inputs['docker_daemon_extra_options']
     return {
         'daemon_config': daemon_config(inputs),
         'service_environment': environment,
-        'dropin_secret': secret,
+        'dropin_secret': hidden,
         'firewalld_registration_expected': truthy(extra.get('iptables', True)) and extra.get('bridge', '') != 'none',
         'files': [
             {'path': DAEMON_JSON, 'src': 'daemon.json.j2', 'mode': '0644', 'owner': 'root', 'group': 'root',
              'validate': DAEMON_JSON_VALIDATE},
             {'path': DROPIN, 'src': 'environment.conf.j2', 'mode': '0600', 'owner': 'root', 'group': 'root',
-             'secret': secret, 'state': 'present' if environment else 'absent'},
+             'secret': hidden, 'state': 'present' if environment else 'absent'},
         ],
     }

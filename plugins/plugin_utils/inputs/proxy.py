@@ -122,6 +122,12 @@ def environment(inputs):
     }
 
 
+def secret(inputs):
+    """Whether the derived values carry a secret: /etc/environment's URLs with the credentials in them
+    (validate_inputs hides the task's output then)."""
+    return bool(inputs['proxy_username']) and truthy(inputs['proxy_environment_credentials'])
+
+
 def derive(inputs):
     """What the role writes, from valid inputs (the validate task registers it; tasks/configure.yml and
     environment.j2 read it as plain data):

@@ -106,3 +106,16 @@ def test_a_role_imported_without_ansibles_check_gets_the_same_check_here(task_va
     assert not run_in_role(task_vars, should_validate=False).get('failed')
     task_vars.update(mariadb_secure_installation='perhaps')
     assert not run_in_role(task_vars, should_validate=True).get('failed')
+
+
+def test_derived_values_that_carry_a_secret_hide_the_tasks_output():
+    proxy_url = 'http://pacs:vault-secret-77@proxy.example:3128'
+    values = defaults('docker', docker_http_proxy=proxy_url, docker_https_proxy='', docker_no_proxy='localhost',
+                      __docker_packages=['docker.io'], __docker_source='distribution', __docker_release='Debian 12')
+    result = run({'rules': 'docker'}, values)
+    assert result['_ansible_no_log'] is True and result['derived']['service_environment']['HTTP_PROXY'] == proxy_url
+    plain = run({'rules': 'docker'}, dict(values, docker_http_proxy='http://proxy.example:3128'))
+    assert '_ansible_no_log' not in plain
+    # A refusal is never hidden: its messages carry no secret.
+    refused = run({'rules': 'docker'}, dict(values, docker_log_max_size='lots'))
+    assert refused['failed'] is True and '_ansible_no_log' not in refused and 'vault-secret-77' not in str(refused)

@@ -121,3 +121,8 @@ def test_derive_daemon_settings_and_extra_options_replace_whole_keys(good):
     ({'iptables': 'no'}, False), ({'bridge': 'none'}, False), ({'bridge': 'br-pacs'}, True)])
 def test_derive_expects_firewalld_registration_unless_iptables_or_the_bridge_is_off(good, extra, expected):
     assert docker.derive(dict(good, docker_daemon_extra_options=extra))['firewalld_registration_expected'] is expected
+
+
+def test_a_proxy_url_with_credentials_hides_the_validate_tasks_output(good):
+    assert docker.secret(good) is True
+    assert docker.secret(dict(good, docker_https_proxy='http://proxy.example:3128')) is False

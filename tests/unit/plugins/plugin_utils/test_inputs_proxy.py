@@ -127,3 +127,9 @@ def test_derive_removes_what_no_longer_applies(good):
 def test_derive_writes_no_apt_file_where_dnf_is_the_package_manager(good):
     derived = proxy.derive(dict(good, __proxy_package_manager='dnf', __proxy_apt_conf='', __proxy_apt_auth=''))
     assert [f['path'] for f in derived['files']] == ['/etc/environment']
+
+
+def test_credentials_in_the_environment_hide_the_validate_tasks_output(good):
+    assert proxy.secret(good) is False
+    assert proxy.secret(dict(good, proxy_environment_credentials=True)) is True
+    assert proxy.secret(dict(good, proxy_username='', proxy_environment_credentials=True)) is False
