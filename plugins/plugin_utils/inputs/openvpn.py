@@ -16,6 +16,8 @@ INPUTS = (
     'openvpn_ca_cert', 'openvpn_client_cert', 'openvpn_client_key', 'openvpn_tls_key', 'openvpn_verify_server_name',
     'openvpn_proxy_type', 'openvpn_proxy_host', 'openvpn_proxy_port', 'openvpn_proxy_username',
     'openvpn_proxy_password', 'openvpn_extra_options',
+    # Where the OS keeps client configurations (vars/<os_family>.yml): derive() builds the file names from it.
+    '__openvpn_config_dir',
 )
 
 # The instance name goes into file and unit names; hosts into the configuration unquoted.
@@ -27,12 +29,13 @@ STATIC_KEY = '-----BEGIN OpenVPN Static key V1-----'
 
 
 def configured(inputs):
-    """vars/main.yml's __openvpn_configured: the files are written as soon as a server is named."""
+    """The files are written as soon as a server is named, enabled or not: flipping openvpn_enabled later only
+    starts or stops the service."""
     return len(str(inputs['openvpn_remote_host'])) > 0
 
 
 def proxy_auth(inputs):
-    """vars/main.yml's __openvpn_proxy_auth."""
+    """Whether the client authenticates to a proxy (the proxy credentials file is written)."""
     return inputs['openvpn_proxy_type'] != 'none' and len(str(inputs['openvpn_proxy_username'])) > 0
 
 
@@ -87,3 +90,42 @@ def check_credentials(inputs):
 def check(inputs):
     """Every message for the inputs; empty when they can work."""
     return check_connection(inputs) + check_credentials(inputs)
+
+
+def derive(inputs):
+    """The client's names and files, from valid inputs (the validate task registers it; tasks/main.yml,
+    tasks/service.yml, the handler and client.conf.j2 read it as plain data, so no later task renders the
+    names and the proxy defaults' chain again):
+
+    - ``configured``: a server is named (the files are written); ``proxy_auth``: the client authenticates to the
+      proxy;
+    - ``service``: the unit, openvpn-client@<name>.service;
+    - ``config_file``, ``credentials_file`` (certificates and keys, inline, included by the configuration) and
+      ``proxy_auth_file``: the paths under the OS's client directory;
+    - ``proxy_type``, ``proxy_host``, ``proxy_port``: the rendered openvpn_proxy_* inputs, for client.conf.j2;
+    - ``paths``: the three files the host read looks at;
+    - ``files``: the configuration and the credentials file (pacsops.server.managed_files, 0600 root, both
+      rendered from templates by that task). The proxy credentials file is not here: its content holds the
+      proxy password, and this result is shown with -v; vars/main.yml builds it for the task that writes it
+      (no_log).
+    """
+    directory, name = inputs['__openvpn_config_dir'], inputs['openvpn_client_name']
+    config_file, credentials_file, proxy_auth_file = (
+        '%s/%s.%s' % (directory, name, suffix) for suffix in ('conf', 'credentials', 'proxy-auth'))
+    return {
+        'configured': configured(inputs),
+        'proxy_auth': proxy_auth(inputs),
+        'service': 'openvpn-client@%s.service' % name,
+        'config_file': config_file,
+        'credentials_file': credentials_file,
+        'proxy_auth_file': proxy_auth_file,
+        'proxy_type': inputs['openvpn_proxy_type'],
+        'proxy_host': inputs['openvpn_proxy_host'],
+        'proxy_port': inputs['openvpn_proxy_port'],
+        'paths': [config_file, credentials_file, proxy_auth_file],
+        'files': [
+            {'path': config_file, 'src': 'client.conf.j2', 'mode': '0600', 'owner': 'root', 'group': 'root'},
+            {'path': credentials_file, 'src': 'credentials.j2', 'mode': '0600', 'owner': 'root', 'group': 'root',
+             'secret': True},
+        ],
+    }

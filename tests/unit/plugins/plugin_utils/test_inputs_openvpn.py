@@ -21,7 +21,7 @@ RENDERED = {'openvpn_proxy_type': 'none', 'openvpn_proxy_host': '', 'openvpn_pro
 @pytest.fixture
 def good():
     """A client that is configured: a server, certificates, keys and an authenticated HTTP proxy."""
-    values = defaults('openvpn', **RENDERED)
+    values = defaults('openvpn', __openvpn_config_dir='/etc/openvpn/client', **RENDERED)
     values.update(openvpn_enabled=True, openvpn_remote_host='vpn.vendor.example', openvpn_ca_cert=CERT,
                   openvpn_client_cert=CERT, openvpn_client_key=KEY, openvpn_tls_key=TLS_KEY,
                   openvpn_verify_server_name='server', openvpn_proxy_type='http', openvpn_proxy_host='192.0.2.20',
@@ -29,8 +29,10 @@ def good():
     return values
 
 
-def test_every_input_the_rules_read_is_a_documented_default():
-    assert set(openvpn.INPUTS) <= set(defaults('openvpn'))
+def test_every_input_the_rules_read_is_a_documented_default(good):
+    # __openvpn_config_dir comes from vars/<os_family>.yml, loaded before the validate task.
+    assert set(openvpn.INPUTS) - {'__openvpn_config_dir'} <= set(defaults('openvpn'))
+    assert set(openvpn.INPUTS) <= set(good)
 
 
 def test_the_defaults_and_a_configured_client_pass(good):
@@ -74,3 +76,34 @@ def test_credentials_are_not_checked_before_a_server_is_named(good):
 def test_a_direct_connection_needs_no_proxy_host_and_no_proxy_password(good):
     assert messages(openvpn, good, openvpn_proxy_type='none', openvpn_proxy_host='', openvpn_proxy_password='',
                     openvpn_remote_proto='udp', openvpn_tls_key='') == []
+
+
+def test_derive_the_defaults_leave_the_client_unconfigured():
+    derived = openvpn.derive(defaults('openvpn', __openvpn_config_dir='/etc/openvpn/client', **RENDERED))
+    assert derived['configured'] is False and derived['proxy_auth'] is False
+    assert derived['service'] == 'openvpn-client@vendor.service'
+    assert derived['paths'] == ['/etc/openvpn/client/vendor.conf', '/etc/openvpn/client/vendor.credentials',
+                                '/etc/openvpn/client/vendor.proxy-auth']
+    assert (derived['proxy_type'], derived['proxy_host'], derived['proxy_port']) == ('none', '', 3128)
+
+
+def test_derive_a_configured_client_behind_an_authenticated_proxy(good):
+    derived = openvpn.derive(dict(good, openvpn_client_name='acme', openvpn_proxy_port='8080'))
+    assert derived['configured'] is True and derived['proxy_auth'] is True
+    assert derived['service'] == 'openvpn-client@acme.service'
+    assert (derived['config_file'], derived['credentials_file'], derived['proxy_auth_file']) == (
+        '/etc/openvpn/client/acme.conf', '/etc/openvpn/client/acme.credentials', '/etc/openvpn/client/acme.proxy-auth')
+    assert (derived['proxy_type'], derived['proxy_host'], derived['proxy_port']) == ('http', '192.0.2.20', '8080')
+    assert derived['files'] == [
+        {'path': '/etc/openvpn/client/acme.conf', 'src': 'client.conf.j2', 'mode': '0600', 'owner': 'root', 'group': 'root'},
+        {'path': '/etc/openvpn/client/acme.credentials', 'src': 'credentials.j2', 'mode': '0600', 'owner': 'root',
+         'group': 'root', 'secret': True}]
+    # The result is shown with -v: the proxy credentials file (vars/main.yml) and every key stay out of it.
+    assert SECRET not in repr(derived) and 'BEGIN' not in repr(derived)
+
+
+@pytest.mark.parametrize('override, expected', [
+    ({}, True), ({'openvpn_proxy_type': 'socks'}, True), ({'openvpn_proxy_username': ''}, False),
+    ({'openvpn_proxy_type': 'none', 'openvpn_proxy_host': ''}, False)])
+def test_derive_proxy_auth_needs_a_proxy_and_a_user(good, override, expected):
+    assert openvpn.derive(dict(good, **override))['proxy_auth'] is expected
