@@ -13,6 +13,8 @@ INPUTS = (
     # The OS's daemons and aliases (vars/<os_family>.yml) and the OS family the message names.
     '__timesync_providers', '__timesync_aliases', '__timesync_os_family',
     'timesync_provider', 'timesync_servers', 'timesync_serve_networks', 'timesync_local_stratum',
+    # What derive() builds the file list from (its default reads the virtual facts, gathered before).
+    'timesync_container_mode',
 )
 
 # Hostnames and IP addresses: whitespace, quotes or a line break would break the daemon's configuration
@@ -39,3 +41,35 @@ def check(inputs):
         (in_range(stratum, 0, 15), 'timesync_local_stratum=%s must be 0 (off) to 15' % stratum),
     ]
     return [message + '.' for ok, message in tests if not ok]
+
+
+DROPIN = '/etc/systemd/system/%s.service.d/pacsops-container.conf'
+
+
+def derive(inputs):
+    """What the role installs, runs and writes, from valid inputs (the validate task registers it; tasks/main.yml,
+    tasks/install.yml, the handler and the templates read it as plain data, so no later task resolves the alias
+    and looks the provider up again):
+
+    - ``settings``: the provider's entry of vars/<os_family>.yml after the alias is resolved (packages,
+      competing_packages, service, config, config_mode, the paths the templates write);
+    - ``container_mode``: timesync_container_mode as the old templates' ``if`` read it (Jinja's truth);
+    - ``dropin``: the container drop-in (present in container mode, else removed), also written before the
+      package is installed (tasks/install.yml);
+    - ``files``: the drop-in and the daemon's configuration (``<provider>.conf.j2``), in one
+      pacsops.server.managed_files call.
+    """
+    provider = inputs['__timesync_aliases'].get(inputs['timesync_provider'], inputs['timesync_provider'])
+    settings = inputs['__timesync_providers'][provider]
+    # Jinja's truth, not the bool filter: the old `'present' if timesync_container_mode` and the templates'
+    # `{% if timesync_container_mode %}` read it so.
+    container_mode = bool(inputs['timesync_container_mode'])
+    dropin = {'path': DROPIN % settings['service'], 'src': 'container-dropin.conf.j2', 'mode': '0644',
+              'owner': 'root', 'group': 'root', 'state': 'present' if container_mode else 'absent'}
+    return {
+        'settings': settings,
+        'container_mode': container_mode,
+        'dropin': dropin,
+        'files': [dropin, {'path': settings['config'], 'src': '%s.conf.j2' % provider, 'mode': settings['config_mode'],
+                           'owner': 'root', 'group': 'root'}],
+    }

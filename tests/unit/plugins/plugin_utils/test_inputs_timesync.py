@@ -71,3 +71,41 @@ def test_networks_are_read_by_the_standard_library_not_a_pattern(good, entry):
     # would have reached chrony's `allow` or ntpsec's `restrict` line.
     found = messages(timesync, good, timesync_serve_networks=['10.0.0.0/8', entry])
     assert found == ["timesync_serve_networks entries ['%s'] must be IP addresses or networks in CIDR notation." % entry]
+
+
+def test_derive_the_defaults_on_debian_write_chrony_and_remove_the_drop_in(good):
+    derived = timesync.derive(good)
+    assert derived['settings']['packages'] == ['chrony'] and derived['settings']['service'] == 'chrony'
+    assert derived['container_mode'] is False
+    assert derived['dropin'] == {'path': '/etc/systemd/system/chrony.service.d/pacsops-container.conf',
+                                 'src': 'container-dropin.conf.j2', 'mode': '0644', 'owner': 'root', 'group': 'root',
+                                 'state': 'absent'}
+    assert derived['files'] == [derived['dropin'], {'path': '/etc/chrony/chrony.conf', 'src': 'chrony.conf.j2',
+                                                    'mode': '0644', 'owner': 'root', 'group': 'root'}]
+
+
+@pytest.mark.parametrize('provider', ['ntp', 'ntpsec'])
+def test_derive_resolves_debian_s_ntp_alias_to_ntpsec(good, provider):
+    derived = timesync.derive(dict(good, timesync_provider=provider, timesync_container_mode=True))
+    assert derived['settings']['service'] == 'ntpsec'
+    assert derived['settings']['leapfile'] == '/usr/share/zoneinfo/leap-seconds.list'
+    assert [(f['path'], f['src'], f.get('state', 'present')) for f in derived['files']] == [
+        ('/etc/systemd/system/ntpsec.service.d/pacsops-container.conf', 'container-dropin.conf.j2', 'present'),
+        ('/etc/ntpsec/ntp.conf', 'ntpsec.conf.j2', 'present')]
+
+
+def test_derive_on_redhat_uses_chronyd_and_removes_the_other_daemons(good):
+    derived = timesync.derive(dict(good, **os_vars('RedHat')))
+    assert derived['settings']['competing_packages'] == ['ntp', 'ntpsec', 'openntpd']
+    assert derived['dropin']['path'] == '/etc/systemd/system/chronyd.service.d/pacsops-container.conf'
+    assert derived['files'][1]['path'] == '/etc/chrony.conf'
+
+
+@pytest.mark.parametrize('value, expected', [
+    (True, True), (False, False), ('yes', True), ('', False), (0, False), (1, True), (None, False),
+    # Jinja's truth, as the old `'present' if timesync_container_mode` read it: a non-empty string is on.
+    ('false', True)])
+def test_derive_container_mode_is_read_as_jinja_s_if_read_it(good, value, expected):
+    derived = timesync.derive(dict(good, timesync_container_mode=value))
+    assert derived['container_mode'] is expected
+    assert derived['dropin']['state'] == ('present' if expected else 'absent')
