@@ -6,7 +6,7 @@ networks the daemon's configuration lines can take."""
 
 from __future__ import annotations
 
-from ansible_collections.pacsops.server.plugins.plugin_utils.inputs._common import as_int, in_range, network, rejected
+from ansible_collections.pacsops.server.plugins.plugin_utils.inputs._common import as_int, in_range, network, rejected, truthy
 
 ROLE = 'timesync'
 INPUTS = (
@@ -53,7 +53,7 @@ def derive(inputs):
 
     - ``settings``: the provider's entry of vars/<os_family>.yml after the alias is resolved (packages,
       competing_packages, service, config, config_mode, the paths the templates write);
-    - ``container_mode``: timesync_container_mode as the old templates' ``if`` read it (Jinja's truth);
+    - ``container_mode``: timesync_container_mode read as a bool (Ansible's bool filter);
     - ``dropin``: the container drop-in (present in container mode, else removed), also written before the
       package is installed (tasks/install.yml);
     - ``files``: the drop-in and the daemon's configuration (``<provider>.conf.j2``), in one
@@ -61,9 +61,9 @@ def derive(inputs):
     """
     provider = inputs['__timesync_aliases'].get(inputs['timesync_provider'], inputs['timesync_provider'])
     settings = inputs['__timesync_providers'][provider]
-    # Jinja's truth, not the bool filter: the old `'present' if timesync_container_mode` and the templates'
-    # `{% if timesync_container_mode %}` read it so.
-    container_mode = bool(inputs['timesync_container_mode'])
+    # As Ansible's bool filter reads it (the argument spec declares a bool): `-e timesync_container_mode=false`
+    # is the string 'false', which the old Jinja `if` read as on.
+    container_mode = truthy(inputs['timesync_container_mode'])
     dropin = {'path': DROPIN % settings['service'], 'src': 'container-dropin.conf.j2', 'mode': '0644',
               'owner': 'root', 'group': 'root', 'state': 'present' if container_mode else 'absent'}
     return {

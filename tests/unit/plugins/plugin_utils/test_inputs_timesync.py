@@ -103,9 +103,9 @@ def test_derive_on_redhat_uses_chronyd_and_removes_the_other_daemons(good):
 
 @pytest.mark.parametrize('value, expected', [
     (True, True), (False, False), ('yes', True), ('', False), (0, False), (1, True), (None, False),
-    # Jinja's truth, as the old `'present' if timesync_container_mode` read it: a non-empty string is on.
-    ('false', True)])
-def test_derive_container_mode_is_read_as_jinja_s_if_read_it(good, value, expected):
+    # As the bool filter reads it: `-e timesync_container_mode=false` is a string (Jinja's `if` read it as on).
+    ('false', False), ('True', True)])
+def test_derive_container_mode_is_read_as_a_bool(good, value, expected):
     derived = timesync.derive(dict(good, timesync_container_mode=value))
     assert derived['container_mode'] is expected
     assert derived['dropin']['state'] == ('present' if expected else 'absent')
