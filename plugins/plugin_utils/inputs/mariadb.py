@@ -15,6 +15,10 @@ INPUTS = (
     'mariadb_max_connections', 'mariadb_innodb_buffer_pool_size', 'mariadb_innodb_buffer_pool_percent',
     'mariadb_server_settings', 'mariadb_service_name', 'mariadb_socket', 'mariadb_datadir',
     'mariadb_backup_enabled', 'mariadb_backup_dir', 'mariadb_backup_retention_days', 'mariadb_backup_on_calendar',
+    # What derive() builds the paths and the file list from: the distribution's defaults (vars/<os_family>.yml,
+    # loaded before the validate task) and the dump job's fixed names (vars/main.yml).
+    '__mariadb_default_service', '__mariadb_default_socket', '__mariadb_default_datadir', '__mariadb_config_file',
+    '__mariadb_backup_unit', '__mariadb_backup_script', '__mariadb_unit_dir',
 )
 
 # Accounts the role never manages as application users (root has its own policy) and schemas it never touches.
@@ -31,12 +35,15 @@ CHARSET = r'^[a-z0-9_]{1,64}$'
 
 
 def users(inputs):
-    """mariadb_users with the role's defaults filled in (vars/main.yml's __mariadb_users)."""
+    """mariadb_users with the role's defaults filled in (vars/main.yml's __mariadb_users, which stays Jinja: it
+    carries the passwords, which no derived value holds)."""
     return [dict({'state': 'present', 'hosts': ['localhost'], 'priv': {}, 'password': ''}, **user)
             for user in inputs['mariadb_users']]
 
 
 def databases(inputs):
+    """mariadb_databases with the server's character set and collation as defaults (each entry replaces whole keys,
+    as Ansible's ``combine`` does)."""
     defaults = {'state': 'present', 'encoding': inputs['mariadb_character_set'], 'collation': inputs['mariadb_collation']}
     return [dict(defaults, **database) for database in inputs['mariadb_databases']]
 
@@ -147,3 +154,51 @@ def check(inputs):
     """Every message for the inputs; empty when they can work."""
     return (check_root(inputs) + check_users(inputs) + check_databases(inputs) + check_server(inputs)
             + check_dump_job(inputs))
+
+
+def effective(inputs, name, default):
+    """The public override, or the distribution's default when it is empty (``x if x | length > 0 else default``)."""
+    return inputs[name] if len(inputs[name]) > 0 else inputs[default]
+
+
+def files(inputs):
+    """The files pacsops.server.managed_files renders on the controller: the server settings drop-in, and the dump
+    job's script and units when the job is enabled."""
+    unit = '%s/%s' % (inputs['__mariadb_unit_dir'], inputs['__mariadb_backup_unit'])
+    config = [{'path': inputs['__mariadb_config_file'], 'src': 'mariadb.cnf.j2', 'mode': '0644', 'owner': 'root',
+               'group': 'root'}]
+    if not truthy(inputs['mariadb_backup_enabled']):
+        return config
+    return config + [
+        {'path': inputs['__mariadb_backup_script'], 'src': 'pacsops-mariadb-dump.sh.j2', 'mode': '0750',
+         'owner': 'root', 'group': 'root'},
+        {'path': unit + '.service', 'src': 'pacsops-mariadb-dump.service.j2', 'mode': '0644', 'owner': 'root',
+         'group': 'root'},
+        {'path': unit + '.timer', 'src': 'pacsops-mariadb-dump.timer.j2', 'mode': '0644', 'owner': 'root',
+         'group': 'root'},
+    ]
+
+
+def derive(inputs):
+    """What the role reads, writes and converges, from valid inputs (the validate task registers it as
+    __mariadb_inputs; tasks, templates and handlers read it as plain data, so no later task renders these
+    templates again). Never a password: the accounts keep theirs in __mariadb_users.
+
+    - ``service``, ``socket_path``, ``datadir_path``: the public override, or the distribution's default when empty;
+    - ``custom_datadir``: the data directory is not the distribution's (tasks/server.yml initialises it once);
+    - ``databases``: mariadb_databases with the server's character set and collation as defaults;
+    - ``files``: the settings drop-in, and the dump job's script and units when the job is enabled;
+    - ``read_paths``: what the state read looks at: the files, and the data directory's ``mysql`` schema (whether
+      it is initialised).
+    """
+    datadir = effective(inputs, 'mariadb_datadir', '__mariadb_default_datadir')
+    written = files(inputs)
+    return {
+        'service': effective(inputs, 'mariadb_service_name', '__mariadb_default_service'),
+        'socket_path': effective(inputs, 'mariadb_socket', '__mariadb_default_socket'),
+        'datadir_path': datadir,
+        'custom_datadir': datadir != inputs['__mariadb_default_datadir'],
+        'databases': databases(inputs),
+        'files': written,
+        'read_paths': [item['path'] for item in written] + ['%s/mysql' % datadir],
+    }

@@ -14,7 +14,13 @@ from ansible.template import Templar, trust_as_template
 
 from ansible_collections.pacsops.server.plugins.action.validate_inputs import ActionModule
 from ansible_collections.pacsops.server.plugins.plugin_utils.inputs import firewall, mariadb
-from ansible_collections.pacsops.server.tests.unit.plugins.plugin_utils.inputs_testlib import defaults
+from ansible_collections.pacsops.server.tests.unit.plugins.plugin_utils.inputs_testlib import defaults, role_vars
+
+
+def mariadb_defaults(**templated):
+    """The mariadb role's defaults and its private inputs (vars/main.yml and vars/Debian.yml), as the task sees them."""
+    private = {name: value for name, value in role_vars('mariadb', 'Debian').items() if name in mariadb.INPUTS}
+    return defaults('mariadb', **dict(private, **templated))
 
 
 def run(args, task_vars):
@@ -26,7 +32,7 @@ def run(args, task_vars):
 
 @pytest.fixture
 def task_vars():
-    values = defaults('mariadb', mariadb_databases=[])
+    values = mariadb_defaults(mariadb_databases=[])
     # As Ansible loads the role's defaults: their templates are trusted, so the action renders them.
     values['mariadb_users'][0]['password'] = trust_as_template(values['mariadb_users'][0]['password'])
     values['mariadb_ipacs_password'] = 'from-vault'
@@ -64,7 +70,7 @@ def test_notes_of_valid_inputs_are_returned_and_shown_at_the_default_verbosity()
     assert result['notes'] == [firewall.notes(values)[0]] and 'tcp/2222 kept open' in result['msg'], result
     # What the rules derive is returned for the role to register.
     assert result['derived'] == firewall.derive(values) and '2222/tcp' in result['derived']['open_ports'], result
-    quiet = run({'rules': 'mariadb'}, defaults('mariadb', mariadb_databases=[], mariadb_users=[]))
+    quiet = run({'rules': 'mariadb'}, mariadb_defaults(mariadb_databases=[], mariadb_users=[]))
     assert '_ansible_verbose_always' not in quiet and 'notes' not in quiet, quiet
 
 

@@ -18,5 +18,14 @@ def defaults(role, **templated):
     return values
 
 
+def role_vars(role, os_family):
+    """roles/<role>/vars/main.yml and vars/<os_family>.yml, as the role has them when its validate task runs (the
+    private inputs; templates in them are not rendered)."""
+    values = {}
+    for name in ('main', os_family):
+        values.update(yaml.safe_load((ROLES / role / 'vars' / ('%s.yml' % name)).read_text()))
+    return values
+
+
 def messages(rules, values, **override):
     return rules.check(dict(values, **override))
