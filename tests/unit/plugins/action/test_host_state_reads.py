@@ -258,7 +258,6 @@ def test_the_callback_counts_what_may_have_changed_a_host():
         host_reads.TRACKER = saved
 
 
-
 # The other light calls: the run's first light call on a host makes those its tasks made in earlier runs.
 CLOSED = 'http://127.0.0.1:9/'  # the discard port: nothing listens, the connection is refused at once
 

@@ -118,10 +118,12 @@ def test_derive_puts_encoded_credentials_in_the_environment_only_when_asked(good
 
 
 def test_derive_removes_what_no_longer_applies(good):
-    assert [s for _, s, _ in states(proxy.derive(dict(good, proxy_http='', proxy_https='')))] == ['absent'] * 3
-    assert [s for _, s, _ in states(proxy.derive(dict(good, proxy_environment=False)))] == ['absent', 'present', 'present']
-    assert [s for _, s, _ in states(proxy.derive(dict(good, proxy_package_manager=False)))] == ['present', 'absent', 'absent']
-    assert [s for _, s, _ in states(proxy.derive(dict(good, proxy_username='')))] == ['present', 'present', 'absent']
+    def kept(**override):
+        return [state for _path, state, _secret in states(proxy.derive(dict(good, **override)))]
+    assert kept(proxy_http='', proxy_https='') == ['absent'] * 3
+    assert kept(proxy_environment=False) == ['absent', 'present', 'present']
+    assert kept(proxy_package_manager=False) == ['present', 'absent', 'absent']
+    assert kept(proxy_username='') == ['present', 'present', 'absent']
 
 
 def test_derive_writes_no_apt_file_where_dnf_is_the_package_manager(good):
