@@ -42,6 +42,10 @@ TARGET_OPTIONS = dict(
     validate_certs=dict(type='bool', default=True),
     hint=dict(type='str'),
 )
+# The light path's first read (plugins/plugin_utils/remote_python.py) runs this call in a thread beside the others:
+# it waits on the network, and module_result shares nothing with them.
+THREAD_SAFE = True
+
 ARGUMENT_SPEC = dict(
     targets=dict(type='list', elements='dict', required=True, options=TARGET_OPTIONS),
     http_proxy=dict(type='str', default=''),

@@ -44,7 +44,8 @@ PACKAGE = 'ansible_collections.pacsops.server.plugins.module_utils'
 
 # The program run on the host. It installs an import hook that serves the shipped module_utils from memory
 # (their parent packages as empty packages), calls module_result and prints its JSON on stdout; given several
-# calls (the first read of a run, see host_reads), it makes them one after the other and prints the list.
+# calls (the first read of a run, see host_reads), it makes them (those waiting on the network in threads) and
+# prints the list of results in order.
 PROGRAM = r'''
 import importlib, importlib.util, json, os, shutil, subprocess, sys
 SOURCES = %(sources)r
@@ -76,7 +77,27 @@ def call(entry, params, options):
     except Exception as exc:
         return {'failed': True, 'msg': '%%s: %%s' %% (type(exc).__name__, exc)}
 CALLS = json.loads(%(calls)r)
-results = [call(entry, params, options) for entry, params, options in CALLS]
+results = [None] * len(CALLS)
+def make(index):
+    results[index] = call(*CALLS[index])
+# Calls whose module_utils declare THREAD_SAFE (url_check: it waits on the network) run in threads, started
+# first; the others one after the other meanwhile.
+threads = {}
+if len(CALLS) > 1:
+    import threading
+    for index, (entry, _params, _options) in enumerate(CALLS):
+        try:
+            concurrent = getattr(importlib.import_module(entry), 'THREAD_SAFE', False) is True
+        except Exception:
+            concurrent = False
+        if concurrent:
+            threads[index] = threading.Thread(target=make, args=(index,))
+            threads[index].start()
+for index in range(len(CALLS)):
+    if index not in threads:
+        make(index)
+for thread in threads.values():
+    thread.join()
 sys.stdout.write(json.dumps(results if %(many)r else results[0]))
 '''
 

@@ -19,6 +19,7 @@ from ansible_collections.pacsops.server.plugins.action.host_state import ActionM
 from ansible_collections.pacsops.server.plugins.action.url_check import ActionModule as UrlCheckAction
 from ansible_collections.pacsops.server.plugins.module_utils import host_state
 from ansible_collections.pacsops.server.plugins.plugin_utils.remote_python import (
+    build_calls_program,
     NotShippable,
     build_program,
     collect_sources,
@@ -50,6 +51,25 @@ def test_host_state_program_returns_what_the_module_returns(tmp_path):
     assert result['files'][str(target)]['exists'] is True
     assert result['files'][str(tmp_path / 'absent')]['exists'] is False
     assert isinstance(result['memtotal_mb'], int)
+
+
+def test_several_calls_answer_in_order_with_the_network_ones_in_threads(tmp_path):
+    # The first read of a run: url_check (THREAD_SAFE: it waits on the network) runs in a thread beside the others;
+    # each result is what the call alone returns, in the order of the calls.
+    target = tmp_path / 'app.conf'
+    target.write_text('x\n')
+    state = dict((name, option.get('default')) for name, option in host_state.ARGUMENT_SPEC.items())
+    state.update(files=[str(target)], package_manager='dpkg')
+    closed = {'targets': [{'name': 'closed', 'url': 'http://127.0.0.1:9/', 'marker': None, 'status_code': [200]}],
+              'http_proxy': '', 'https_proxy': '', 'no_proxy': [], 'proxy_username': '', 'proxy_password': '', 'timeout': 2}
+    calls = [(MU + 'url_check', closed, {}), (MU + 'host_state', state, {}), (MU + 'url_check', closed, {})]
+    program = build_calls_program(calls)
+    assert 'threading.Thread' in program
+    results = run_program(program)
+    assert len(results) == 3
+    assert results[1] == run_program(build_program(MU + 'host_state', state))
+    assert results[0]['results'][0]['failure'] == results[2]['results'][0]['failure'] == 'connect'
+    assert results[0] == run_program(build_program(MU + 'url_check', closed))
 
 
 def test_the_program_does_not_import_importlib_abc():
