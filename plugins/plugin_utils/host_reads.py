@@ -98,6 +98,24 @@ def _write(path, data):
     return True
 
 
+def _read(path):
+    """The JSON in ``path``, or None when it is missing or not JSON."""
+    try:
+        with open(path, encoding='utf-8') as handle:
+            return json.load(handle)
+    except (OSError, ValueError):
+        return None
+
+
+def _kept_at(path, count, key):
+    """``key`` of a file kept by ``_write(path, {'count': count, key: {...}})``; None when it was kept at another
+    count, or is missing or malformed."""
+    kept = _read(path)
+    if not isinstance(kept, dict) or kept.get('count') != count or not isinstance(kept.get(key), dict):
+        return None
+    return kept[key]
+
+
 def empty_plan():
     plan = {kind: [] for kind in KINDS}
     plan['memory'] = False
@@ -108,11 +126,7 @@ def load_plan(directory, host):
     """What the host's host_state tasks asked for in earlier runs, as a request; an empty one when there is none
     or it is malformed."""
     result = empty_plan()
-    try:
-        with open(os.path.join(directory, _name(host) + '.json'), encoding='utf-8') as handle:
-            plan = json.load(handle)
-    except (OSError, ValueError):
-        return result
+    plan = _read(os.path.join(directory, _name(host) + '.json'))
     if not isinstance(plan, dict):
         return result
     for kind in KINDS:
@@ -125,11 +139,16 @@ def load_plan(directory, host):
 
 def save_plan(directory, host, plan):
     """Keep the host's plan for the next runs (the directory is made, private, when missing); False when it cannot."""
+    return _write_in(directory, os.path.join(directory, _name(host) + '.json'), plan)
+
+
+def _write_in(directory, path, data):
+    """``_write`` into the plans' ``directory``, made (private) when missing."""
     try:
         os.makedirs(directory, mode=0o700, exist_ok=True)
     except OSError:
         return False
-    return _write(os.path.join(directory, _name(host) + '.json'), plan)
+    return _write(path, data)
 
 
 def merge(plan, params):
@@ -198,14 +217,7 @@ def store(directory, host, count, read):
 
 def load(directory, host, count):
     """The host's kept read when it was taken at ``count``; None otherwise."""
-    try:
-        with open(_path(directory, host), encoding='utf-8') as handle:
-            kept = json.load(handle)
-    except (OSError, ValueError):
-        return None
-    if not isinstance(kept, dict) or kept.get('count') != count or not isinstance(kept.get('read'), dict):
-        return None
-    return kept['read']
+    return _kept_at(_path(directory, host), count, 'read')
 
 
 # The other light calls (plugin_utils/remote_python.py): pacs_preflight, url_check, firewalld_zone's probe. The run's
@@ -234,38 +246,28 @@ def _valid_call(call):
             and call[0] != HOST_STATE and isinstance(call[1], dict) and isinstance(call[2], dict))
 
 
+def _slots(directory, host):
+    """The host's calls plan as ``[[slot, call]]``, its malformed entries left out."""
+    slots = _read(_calls_path(directory, host))
+    return [item for item in slots if isinstance(item, list) and len(item) == 2 and isinstance(item[0], str)
+            and _valid_call(item[1])] if isinstance(slots, list) else []
+
+
 def load_calls(directory, host):
     """The light calls the host's tasks made in earlier runs, as ``[(entry, params, options)]``, oldest first; empty
     when there are none or the file is malformed (only this collection's module_utils are ever called)."""
-    try:
-        with open(_calls_path(directory, host), encoding='utf-8') as handle:
-            slots = json.load(handle)
-    except (OSError, ValueError):
-        return []
-    if not isinstance(slots, list):
-        return []
-    return [tuple(call) for slot, call in (item for item in slots if isinstance(item, list) and len(item) == 2)
-            if isinstance(slot, str) and _valid_call(call)]
+    return [tuple(call) for _slot, call in _slots(directory, host)]
 
 
 def plan_call(directory, host, slot, call):
     """Keep ``call`` as the one the task ``slot`` makes (replacing its earlier one); False when it cannot be kept."""
     entry, params, options = call
-    try:
-        with open(_calls_path(directory, host), encoding='utf-8') as handle:
-            slots = json.load(handle)
-        slots = [item for item in slots if isinstance(item, list) and len(item) == 2] if isinstance(slots, list) else []
-    except (OSError, ValueError):
-        slots = []
+    slots = _slots(directory, host)
     wanted = [slot, [entry, params, options or {}]]
     if wanted in slots:
         return True
     slots = [item for item in slots if item[0] != slot][-(MAX_CALLS - 1):] + [wanted]
-    try:
-        os.makedirs(directory, mode=0o700, exist_ok=True)
-    except OSError:
-        return False
-    return _write(_calls_path(directory, host), slots)
+    return _write_in(directory, _calls_path(directory, host), slots)
 
 
 def _answers_path(directory, host):
@@ -280,14 +282,7 @@ def store_answers(directory, host, count, answers):
 
 def load_answers(directory, host, count):
     """``{call_key: result}`` kept by the first read at ``count``; None when no first read was made at it."""
-    try:
-        with open(_answers_path(directory, host), encoding='utf-8') as handle:
-            kept = json.load(handle)
-    except (OSError, ValueError):
-        return None
-    if not isinstance(kept, dict) or kept.get('count') != count or not isinstance(kept.get('answers'), dict):
-        return None
-    return kept['answers']
+    return _kept_at(_answers_path(directory, host), count, 'answers')
 
 
 def planned(plan):

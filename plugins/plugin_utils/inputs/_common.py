@@ -57,6 +57,18 @@ def duplicates(values):
     return repeated
 
 
+def unique(values):
+    """Ansible's ``unique`` filter as roles call it (case_sensitive unset, so false): the first of the values equal
+    when lower-cased is kept, in order (``/srv/Data`` after ``/srv/data`` is dropped)."""
+    seen, out = [], []
+    for value in values:
+        key = value.lower() if isinstance(value, str) else value
+        if key not in seen:
+            seen.append(key)
+            out.append(value)
+    return out
+
+
 def truthy(value):
     """Ansible's ``bool`` filter."""
     if isinstance(value, bool):

@@ -11,7 +11,7 @@ import json
 import re
 
 from ansible_collections.pacsops.server.plugins.plugin_utils.inputs._common import (
-    in_range, matches, rejected, truthy)
+    in_range, matches, rejected, truthy, unique)
 
 ROLE = 'clamav'
 INPUTS = (
@@ -105,19 +105,6 @@ EXCLUDE_SYSTEM_PATHS = ('/proc', '/sys', '/dev', '/run')
 # The local fact recording who provides antivirus (ansible_local.pacsops_antivirus), written in the on-site mode.
 FACT_FILE = '/etc/ansible/facts.d/pacsops_antivirus.fact'
 SYSTEMD_DIR = '/etc/systemd/system/'
-
-
-def unique(values):
-    """Jinja's ``unique`` as Ansible calls it (case_sensitive unset, so false): the first of the values equal when
-    lower-cased is kept, in order. The old template deduplicated the exclusions so; ``/srv/Data`` after
-    ``/srv/data`` is dropped."""
-    seen, out = [], []
-    for value in values:
-        key = value.lower() if isinstance(value, str) else value
-        if key not in seen:
-            seen.append(key)
-            out.append(value)
-    return out
 
 
 def clamd_excludes(inputs):

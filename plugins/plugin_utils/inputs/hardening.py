@@ -7,7 +7,8 @@ and login.defs keys, the audited PHI paths and the units to keep running."""
 
 from __future__ import annotations
 
-from ansible_collections.pacsops.server.plugins.plugin_utils.inputs._common import as_int, matches, rejected, truthy
+from ansible_collections.pacsops.server.plugins.plugin_utils.inputs._common import (
+    as_int, matches, rejected, truthy, unique)
 
 ROLE = 'hardening'
 INPUTS = (
@@ -122,18 +123,6 @@ def check_settings(inputs):
         tests.append((False, '__hardening_openssh_major=%s has no key exchange list in the role:'
                              ' set hardening_ssh_kex_algorithms' % (inputs['__hardening_openssh_major'],)))
     return [message + '.' for ok, message in tests if not ok]
-
-
-def unique(values):
-    """Ansible's ``unique`` filter: the first of each value, in order; strings compared without case (Jinja's
-    ``unique``, which Ansible's calls with case_sensitive=False unless told otherwise)."""
-    seen, out = set(), []
-    for value in values:
-        key = value.lower() if isinstance(value, str) else value
-        if key not in seen:
-            seen.add(key)
-            out.append(value)
-    return out
 
 
 def ssh_allow_groups(inputs):

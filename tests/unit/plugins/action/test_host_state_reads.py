@@ -280,6 +280,16 @@ def next_run(tracker, tree):
     return Run(tree)
 
 
+def second_run(tracker, tree):
+    """A run that planned preflight's measurement and the URL checks, then the next run after its first light call."""
+    first = Run(tree)
+    preflight(first)
+    checks(first)
+    run = next_run(tracker, tree)
+    preflight(run)
+    return run
+
+
 def test_the_first_light_call_of_a_run_makes_the_calls_and_the_read_its_tasks_made_before(tracker, tree):
     first = Run(tree)
     preflight(first)
@@ -316,22 +326,14 @@ def test_a_call_with_a_no_log_value_is_never_planned_nor_kept(tracker, tree):
 
 
 def test_after_a_change_on_the_host_a_planned_call_is_made_again(tracker, tree):
-    first = Run(tree)
-    preflight(first)
-    checks(first)
-    run = next_run(tracker, tree)
-    preflight(run)
+    run = second_run(tracker, tree)
     host_reads.TRACKER.note('pacs1')  # the tracker of this run
     reached = checks(run)
     assert len(run.remote_calls) == 2 and 'answered_from_first_read' not in reached
 
 
 def test_a_call_planned_with_other_parameters_is_not_an_answer(tracker, tree):
-    first = Run(tree)
-    preflight(first)
-    checks(first)
-    run = next_run(tracker, tree)
-    preflight(run)
+    run = second_run(tracker, tree)
     changed = run.task({'targets': [{'name': 'install server', 'url': CLOSED}], 'timeout': 3},
                        action=UrlCheckAction, path='roles/proxy/tasks/check.yml:5')
     assert len(run.remote_calls) == 2 and 'answered_from_first_read' not in changed
