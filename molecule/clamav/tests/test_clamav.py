@@ -4,6 +4,7 @@ import base64
 import hashlib
 import json
 import os
+import subprocess
 import sys
 
 import pytest
@@ -124,3 +125,26 @@ def test_bad_input_fails_before_any_change():
 
 def test_check_mode_on_converged_host_reports_no_change():
     pacsops_testlib.assert_check_mode_clean()
+
+
+def test_clamav_installed_before_the_role_runs_after_one_converge():
+    # A host where ClamAV was installed before the role (by the customer's IT, or in the image): the role finds
+    # the packages and configures them. Its drop-ins (clamd's start condition, the offline signature) must be
+    # loaded before clamd starts, in that one run; the next run changes nothing. Last in this file: it turns the
+    # on-site host into a ClamAV host.
+    onsite = "pacsops-clamav-onsite"
+    install = subprocess.run(
+        ["docker", "exec", onsite, "sh", "-c",
+         "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends"
+         " clamav-daemon clamav-freshclam clamdscan"],
+        capture_output=True, text=True, check=False)
+    assert install.returncode == 0, install.stdout[-2000:] + install.stderr[-2000:]
+    switch = ("--limit", onsite, "-e", '{"clamav_onsite_av": false}')
+    first = pacsops_testlib.run_playbook("converge.yml", *switch)
+    assert first.returncode == 0, first.stdout[-3000:] + first.stderr[-2000:]
+    active = subprocess.run(["docker", "exec", onsite, "systemctl", "is-active", "clamav-daemon"],
+                            capture_output=True, text=True, check=False)
+    assert active.stdout.strip() == "active", first.stdout[-4000:]
+    second = pacsops_testlib.run_playbook("converge.yml", *switch)
+    assert second.returncode == 0, second.stdout[-3000:] + second.stderr[-2000:]
+    assert pacsops_testlib.recap(second.stdout)[onsite]["changed"] == 0, second.stdout[-4000:]
