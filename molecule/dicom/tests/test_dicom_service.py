@@ -167,6 +167,13 @@ def test_files_and_directories(host):
     assert host.file(f"{STORAGE}/index").exists
 
 
+def test_never_ran_on_the_package_configuration(host):
+    # Started by its package, Orthanc would first run on /etc/orthanc (any calling AE title on 4242, storing
+    # what it is sent) and create its storage under /var/lib/orthanc. The role keeps the package from
+    # starting it: the archive's first start is on the role's configuration.
+    assert not host.file("/var/lib/orthanc/db-v6").exists
+
+
 def test_secrets_not_in_config_readable_by_others(host):
     assert "molecule-only-http-password" not in host.file("/etc/dicom-server/orthanc.json").content_string
     assert host.file("/etc/dicom-server/credentials.json").mode == 0o640
