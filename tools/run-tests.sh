@@ -215,6 +215,15 @@ case "${1:-all}" in
     ;;
   *) echo "unknown stage $1" >&2; exit 2 ;;
 esac
+why() {  # why STAGE: the lines of a failed scenario's log that say why, repeated here because a CI
+  # summary often keeps only the end of the output, where the scenario's own tail is long gone.
+  local log=".cache/logs/${1#molecule }.log"
+  [[ $1 == "molecule "* ]] && log=".cache/logs/molecule-${1#molecule }.log"
+  [ -f "$log" ] || return 0
+  echo "--- why $1 ($log):"
+  grep -E '^(fatal|failed): |FAILED|CRITICAL|^\* \[|^E  ' "$log" | cut -c1-400 | tail -12
+}
+for f in "${failures[@]}"; do why "$f"; done
 [ $failed -eq 0 ] || echo "failed stages: ${failures[*]}"
 echo "stages: $passed passed, $failed failed"
 [ $failed -eq 0 ]
