@@ -217,11 +217,12 @@ case "${1:-all}" in
 esac
 why() {  # why STAGE: the lines of a failed scenario's log that say why, repeated here because a CI
   # summary often keeps only the end of the output, where the scenario's own tail is long gone.
-  local log=".cache/logs/${1#molecule }.log"
+  # A scenario's Molecule log, else the output of a job run in the scenarios' pool (integration).
+  local log=".cache/logs/stage-$1.out"
   [[ $1 == "molecule "* ]] && log=".cache/logs/molecule-${1#molecule }.log"
   [ -f "$log" ] || return 0
   echo "--- why $1 ($log):"
-  grep -E '^(fatal|failed): |FAILED|CRITICAL|^\* \[|^E  ' "$log" | cut -c1-400 | tail -12
+  grep -E '^(fatal|failed): |FAILED|CRITICAL|^\* \[|^E  ' "$log" | grep -vE '^E +\+ ' | cut -c1-400 | tail -12
 }
 for f in "${failures[@]}"; do why "$f"; done
 [ $failed -eq 0 ] || echo "failed stages: ${failures[*]}"
