@@ -12,6 +12,7 @@ without a host, and the task costs what a ``set_fact`` costs.
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import os
 
 import yaml
@@ -79,16 +80,41 @@ def unvalidated_role(task):
     return role if role is not None and getattr(role, '_should_validate', True) is False else None
 
 
+ROLES_DIRECTORY = os.path.realpath(os.path.join(os.path.dirname(__file__), '..', '..', 'roles'))
+
+
+def play_roles(play):
+    """The roles a play imports (its roles section and its import_role tasks), each once, in the play's order: their
+    paths, and the name of their rules for the roles of this collection (None for the others)."""
+    found = {}
+    for role in getattr(play, 'roles', None) or ():
+        path = os.path.realpath(role.get_role_path())
+        own = os.path.dirname(path) == ROLES_DIRECTORY
+        found.setdefault(path, os.path.basename(path) if own else None)
+    return list(found.items())
+
+
+def variable_checks(rules):
+    """A role's checks that need only its variables: check_variables() when its check() also reads the release's
+    names or the host, else check()."""
+    return getattr(rules, 'check_variables', rules.check)
+
+
 class ActionModule(ActionBase):
 
     _supports_check_mode = True
     _requires_connection = False
-    _VALID_ARGS = frozenset(('rules',))
+    _VALID_ARGS = frozenset(('rules', 'play'))
 
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
         del tmp
         task_vars = task_vars or {}
+        if self._task.args.get('play'):
+            if 'rules' in self._task.args:
+                raise AnsibleActionFail('validate_inputs: give rules (one role) or play (every role of the play), not both')
+            result.update(self.run_play(task_vars))
+            return result
         rules = load_rules(self._task.args.get('rules'))
         # A role imported with rolespec_validate: false gets Ansible's argument spec check here instead, from the
         # same spec and with the same messages: one task per role instead of two (about 60 ms each on a re-run).
@@ -109,3 +135,29 @@ class ActionModule(ActionBase):
                 return result
         result.update(validate(rules, dict((name, values[name]) for name in rules.INPUTS)))
         return result
+
+    def run_play(self, task_vars):
+        """Every role the play imports, before the first of them changes the host: its argument spec and the rules
+        that need only its variables. Each role checks all its rules again when it runs (they may read the release's
+        names and the host), and registers what it derives."""
+        roles = play_roles(self._task.get_play())
+        errors = []
+        for path, name in roles:
+            options = role_options(path)
+            rules = load_rules(name) if name and importlib.util.find_spec('%s.%s' % (RULES_PACKAGE, name)) else None
+            public = [input_name for input_name in (rules.INPUTS if rules else ()) if not input_name.startswith('__')]
+            names = set(options) | set(public)
+            values = self._templar.template({name_: task_vars[name_] for name_ in names if name_ in task_vars})
+            label = name or os.path.basename(path)
+            missing = sorted(set(public) - set(values))
+            if missing:
+                raise AnsibleActionFail('validate_inputs: %s is not defined (the role %s defines it)' % (', '.join(missing), label))
+            messages = argument_spec_errors(options, dict((option, values[option]) for option in options if option in values))
+            if rules is not None and not messages:
+                messages = list(variable_checks(rules)(dict((input_name, values[input_name]) for input_name in public)))
+            errors.extend('%s: %s' % (label, message) for message in messages)
+        if errors:
+            return dict(failed=True, changed=False, errors=errors,
+                        msg='Invalid input, nothing was changed: %s' % ' '.join(errors))
+        return dict(changed=False, roles=[name or os.path.basename(path) for path, name in roles],
+                    msg='The inputs of the %d roles of this play are valid' % len(roles))

@@ -20,11 +20,21 @@ description:
   - The rules are Python (C(plugins/plugin_utils/inputs/<role>.py)), unit-tested without a host.
   - Messages never contain a secret's value; a secret is only said to be missing.
   - Reads the role's variables from the task's variables, as M(ansible.builtin.validate_argument_spec) does.
+  - With O(play=true), as a play's first task, it checks every role the play imports (its C(roles) section and
+    its M(ansible.builtin.import_role) tasks) before the first of them changes the host, and fails with every
+    bad input of every role, each message led by its role's name. Per role, the argument specification and the
+    rules that need only the role's variables; each role checks all its rules again when it runs (some read the
+    names of the release or the host's state, such as the SSH lock-out guard of the hardening role).
 options:
   rules:
-    description: The role whose rules run, for example C(mariadb).
+    description:
+      - The role whose rules run, for example C(mariadb).
+      - Required unless O(play=true); not together with it.
     type: str
-    required: true
+  play:
+    description: Check the inputs of every role the play imports, as described above.
+    type: bool
+    default: false
 attributes:
   check_mode:
     support: full
@@ -44,6 +54,13 @@ EXAMPLES = r"""
 - name: Refuse root, account, database, server and dump job settings that cannot work
   pacsops.server.validate_inputs:
     rules: mariadb
+
+# A play's first task (playbooks/ipacs_host.yml): a bad input of its last role stops the run before its first
+# role changes the host.
+- name: Refuse the bad inputs of every role of this play before any role changes the host
+  pacsops.server.validate_inputs:
+    play: true
+  tags: [always]
 """
 
 RETURN = r"""
@@ -53,6 +70,12 @@ errors:
   type: list
   elements: str
   sample: ["mariadb_port=0 must be 1-65535."]
+roles:
+  description: The roles whose inputs were checked, in the play's order (each once).
+  returned: success, with O(play=true)
+  type: list
+  elements: str
+  sample: ["preflight", "proxy", "firewall", "docker"]
 notes:
   description:
     - What the role decided from valid inputs and the operator should see, when its rules say something

@@ -1,9 +1,10 @@
 """What a site meets on its first runs (issue 18), proven on Debian 12.
 
 `pacsops-firstrun-fresh` is never converged: check mode of the host playbook with every optional
-feature declared, and the Docker source refused before any change. `pacsops-firstrun-site` has the
-self-signed certificate and the readiness report; the leak tests make each secret-handling task
-fail on purpose there and look for the secret in the whole output at -v and -vvv.
+feature declared, the Docker source and bad inputs of the last roles refused before any change.
+`pacsops-firstrun-site` has the self-signed certificate and the readiness report; the leak tests make
+each secret-handling task fail on purpose there and look for the secret in the whole output at -v
+and -vvv.
 """
 from __future__ import annotations
 
@@ -63,6 +64,24 @@ def test_unreachable_docker_repository_fails_before_any_role_changes_the_host():
     # The roles before docker (service account, proxy, firewall...) did not run.
     assert on(FRESH, "getent passwd ipacs").returncode == 2
     assert on(FRESH, "test -e /etc/apt/apt.conf.d/80pacsops-proxy || test -e /etc/profile.d/pacsops-proxy.sh").returncode == 1
+
+
+def test_bad_inputs_of_the_last_roles_fail_before_the_first_role_changes_the_host():
+    # hardening runs last, dicom_service before it, mariadb in the middle: the play's first check names all three.
+    bad = {"hardening_umask": "999", "dicom_service_ae_title": "A_TITLE_OF_20_CHARS_", "mariadb_port": "x"}
+    result = pacsops_testlib.run_playbook(PLAYBOOK, "--limit", FRESH, "-e", json.dumps(bad))
+    text = output(result)
+    assert result.returncode != 0, text[-3000:]
+    assert "Invalid input, nothing was changed: " in text, text[-3000:]
+    assert "hardening: hardening_umask=999 must be three octal digits." in text, text[-3000:]
+    assert "dicom_service: dicom_service_ae_title=A_TITLE_OF_20_CHARS_ must be 1-16" in text, text[-3000:]
+    assert "mariadb: argument 'mariadb_port' is of type str" in text, text[-3000:]
+    hosts = pacsops_testlib.recap(result.stdout)
+    assert hosts[FRESH]["changed"] == 0 and hosts[FRESH]["failed"] == 1, hosts
+    # No role ran: no account, no proxy settings, no package.
+    assert on(FRESH, "getent passwd ipacs").returncode == 2
+    assert on(FRESH, "test -e /etc/apt/apt.conf.d/80pacsops-proxy || test -e /etc/profile.d/pacsops-proxy.sh").returncode == 1
+    assert on(FRESH, "dpkg-query -W -f '${Status}' firewalld").stdout != "install ok installed"
 
 
 def _certificate(host):

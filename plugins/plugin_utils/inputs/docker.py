@@ -92,10 +92,16 @@ def check_registry_logins(inputs):
             % bad]
 
 
+def check_variables(inputs):
+    """The messages that need only the role's variables (not the release's package names): the host playbook runs
+    them for every role before the first role changes the host."""
+    return (check_daemon(inputs) + check_environment(inputs) + check_users(inputs) + check_address_pools(inputs)
+            + check_registry_logins(inputs))
+
+
 def check(inputs):
     """Every message for the inputs; empty when they can work."""
-    return (check_source(inputs) + check_daemon(inputs) + check_environment(inputs) + check_users(inputs)
-            + check_address_pools(inputs) + check_registry_logins(inputs))
+    return check_source(inputs) + check_variables(inputs)
 
 
 DAEMON_JSON = '/etc/docker/daemon.json'

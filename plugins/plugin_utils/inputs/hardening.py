@@ -116,13 +116,17 @@ def check_settings(inputs):
         (timeout is not None and timeout >= 0,
          'hardening_shell_timeout=%s must be 0 (off) or more seconds' % inputs['hardening_shell_timeout']),
     ]
-    # The role's key exchange list exists per OpenSSH major version only: a release without one (vars/<os_family>.yml)
-    # needs the list given, else the drop-in could not be written.
+    return [message + '.' for ok, message in tests if not ok]
+
+
+def check_release(inputs):
+    """The role's key exchange list exists per OpenSSH major version only: a release without one (vars/<os_family>.yml)
+    needs the list given, else the drop-in could not be written."""
     if (truthy(inputs['hardening_ssh_manage']) and not inputs['hardening_ssh_kex_algorithms']
             and inputs['__hardening_openssh_major'] not in SSH_KEX_BY_OPENSSH):
-        tests.append((False, '__hardening_openssh_major=%s has no key exchange list in the role:'
-                             ' set hardening_ssh_kex_algorithms' % (inputs['__hardening_openssh_major'],)))
-    return [message + '.' for ok, message in tests if not ok]
+        return ['__hardening_openssh_major=%s has no key exchange list in the role: set hardening_ssh_kex_algorithms.'
+                % (inputs['__hardening_openssh_major'],)]
+    return []
 
 
 def ssh_allow_groups(inputs):
@@ -149,9 +153,15 @@ def check_lockout(inputs):
     return ['The SSH login user %s (groups: %s) could not log in again: %s.' % (user, ' '.join(groups), fix)]
 
 
+def check_variables(inputs):
+    """The messages that need only the role's variables (not the release, not the host read): the host playbook runs
+    them for every role before the first role changes the host."""
+    return check_settings(inputs)
+
+
 def check(inputs):
     """Every message for the inputs; empty when they can work."""
-    return check_settings(inputs) + check_lockout(inputs)
+    return check_settings(inputs) + check_release(inputs) + check_lockout(inputs)
 
 
 def algorithms(inputs, name, role_list):

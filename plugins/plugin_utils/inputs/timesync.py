@@ -22,17 +22,22 @@ INPUTS = (
 HOST = r'^[A-Za-z0-9][A-Za-z0-9.:_-]*\Z'
 
 
-def check(inputs):
-    """Every message for the inputs; empty when they can work."""
-    providers, aliases = inputs['__timesync_providers'], inputs['__timesync_aliases']
-    provider, stratum = inputs['timesync_provider'], inputs['timesync_local_stratum']
+def check_provider(inputs):
+    providers, aliases, provider = inputs['__timesync_providers'], inputs['__timesync_aliases'], inputs['timesync_provider']
+    if aliases.get(provider, provider) in providers:
+        return []
+    return ['timesync_provider=%s must be one of %s on %s.'
+            % (provider, list(providers) + list(aliases), inputs['__timesync_os_family'])]
+
+
+def check_variables(inputs):
+    """The messages that need only the role's variables (not the OS family's providers): the host playbook runs
+    them for every role before the first role changes the host."""
+    stratum = inputs['timesync_local_stratum']
     hosts = [server.get('host', '') for server in inputs['timesync_servers']]
     bad_hosts = rejected(hosts, HOST)
     bad_networks = [str(entry) for entry in inputs['timesync_serve_networks'] if network(entry) is None]
     tests = [
-        (aliases.get(provider, provider) in providers,
-         'timesync_provider=%s must be one of %s on %s'
-         % (provider, list(providers) + list(aliases), inputs['__timesync_os_family'])),
         (hosts or as_int(stratum, 0) > 0,
          'timesync_servers is empty while timesync_local_stratum is 0 (a daemon needs a source or its local clock)'),
         (not bad_hosts, 'timesync_servers hosts %s must be hostnames or IP addresses' % bad_hosts),
@@ -41,6 +46,11 @@ def check(inputs):
         (in_range(stratum, 0, 15), 'timesync_local_stratum=%s must be 0 (off) to 15' % stratum),
     ]
     return [message + '.' for ok, message in tests if not ok]
+
+
+def check(inputs):
+    """Every message for the inputs; empty when they can work."""
+    return check_provider(inputs) + check_variables(inputs)
 
 
 DROPIN = '/etc/systemd/system/%s.service.d/pacsops-container.conf'

@@ -7,6 +7,7 @@ from __future__ import annotations
 from unittest.mock import MagicMock
 
 import pytest
+import yaml
 
 from ansible.errors import AnsibleActionFail
 from ansible.parsing.dataloader import DataLoader
@@ -125,3 +126,99 @@ def test_derived_values_that_carry_a_secret_hide_the_tasks_output():
     # A refusal is never hidden: its messages carry no secret.
     refused = run({'rules': 'docker'}, dict(values, docker_log_max_size='lots'))
     assert refused['failed'] is True and '_ansible_no_log' not in refused and 'vault-secret-77' not in str(refused)
+
+
+# The host playbook's first check: every role the play imports, before the first of them changes the host.
+HOST_PLAYBOOK_ROLES = ('preflight', 'proxy', 'service_account', 'selinux', 'firewall', 'timesync', 'tls_certificate',
+                       'docker', 'mariadb', 'clamav', 'openvpn', 'dicom_service', 'hardening')
+
+
+def fake_play(names, other=()):
+    """A play that imports these roles of the collection (docker twice, as the host playbook does) and others."""
+    roles = [MagicMock(**{'get_role_path.return_value': str(ROLES / name)}) for name in names]
+    roles += [MagicMock(**{'get_role_path.return_value': path}) for path in other]
+    return MagicMock(roles=roles)
+
+
+def play_vars(**overrides):
+    """Every role's defaults as a play sees them, templates rendered the way the example inventory renders them."""
+    values = {}
+    for name in HOST_PLAYBOOK_ROLES:
+        values.update(defaults(name))
+        # vars/main.yml: an imported role's vars are the play's too, and some defaults read them.
+        main = ROLES / name / 'vars' / 'main.yml'
+        values.update(yaml.safe_load(main.read_text()) or {} if main.exists() else {})
+    # The templates that read facts or role vars (vars/main.yml) the test does not load, rendered.
+    values.update(mariadb_ipacs_password='from-vault', hardening_admin_group='sudo', timesync_container_mode=True,
+                  dicom_service_verify_host='pacs.example', preflight_report_dir='/srv/reports',
+                  hardening_lynis_report_dir='/srv/reports', inventory_hostname='pacs.example')
+    values.update(overrides)
+    # As Ansible loads the roles' defaults: their templates are trusted (the action renders them).
+    return {name: trusted(value) for name, value in values.items()}
+
+
+def trusted(value):
+    if isinstance(value, dict):
+        return {key: trusted(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [trusted(item) for item in value]
+    return trust_as_template(value) if isinstance(value, str) and '{{' in value else value
+
+
+def run_play(task_vars, names=HOST_PLAYBOOK_ROLES + ('docker',), other=()):
+    loader = DataLoader()
+    task = MagicMock(async_val=0, check_mode=False, diff=False, args={'play': True})
+    task.get_play.return_value = fake_play(names, other)
+    templar = Templar(loader=loader, variables=task_vars)
+    return ActionModule(task, MagicMock(), MagicMock(), loader, templar, MagicMock()).run(task_vars=task_vars)
+
+
+def test_the_play_check_passes_valid_inputs_of_every_role_once():
+    result = run_play(play_vars())
+    assert not result.get('failed') and result['changed'] is False, result
+    assert result['roles'] == list(HOST_PLAYBOOK_ROLES), result['roles']
+
+
+def test_the_play_check_names_every_bad_input_of_every_role_and_no_secret():
+    result = run_play(play_vars(hardening_umask='999', timesync_local_stratum=99, docker_log_max_file=0,
+                                mariadb_port='x', tls_certificate_selfsigned_days='many',
+                                mariadb_ipacs_password='vault-secret-12'))
+    assert result['failed'] is True and result['changed'] is False, result
+    assert result['msg'].startswith('Invalid input, nothing was changed: '), result['msg']
+    by_role = [error.split(':', 1)[0] for error in result['errors']]
+    # In the play's order; the argument spec's messages (mariadb, tls_certificate) as Ansible words them.
+    assert by_role == ['timesync', 'tls_certificate', 'docker', 'mariadb', 'hardening'], result['errors']
+    assert "argument 'mariadb_port' is of type str" in result['msg']
+    assert 'hardening_umask=999 must be three octal digits' in result['msg']
+    assert 'vault-secret-12' not in str(result)
+
+
+def test_the_play_check_needs_no_release_names_and_no_host_read():
+    # check_variables() of docker, timesync and hardening leave the package source, the OS family's providers, the
+    # OpenSSH release and the lock-out guard (they need the role's OS variables or its host read) to the role's own
+    # check; the play check passes without any of those names.
+    values = play_vars()
+    os_names = set()
+    for name in ('docker', 'timesync', 'hardening'):
+        for path in (ROLES / name / 'vars').glob('*.yml'):
+            if path.name != 'main.yml':
+                os_names.update(yaml.safe_load(path.read_text()))
+    assert os_names and not os_names & set(values)
+    assert not run_play(values, names=('docker', 'timesync', 'hardening')).get('failed')
+
+
+def test_the_play_check_reads_the_argument_spec_of_a_role_of_another_collection(tmp_path):
+    (tmp_path / 'meta').mkdir()
+    (tmp_path / 'meta' / 'argument_specs.yml').write_text(
+        'argument_specs:\n  main:\n    options:\n      other_port: {type: int, required: true}\n')
+    result = run_play(play_vars(), names=('firewall',), other=(str(tmp_path),))
+    assert result['failed'] is True and result['errors'] == [
+        '%s: missing required arguments: other_port' % tmp_path.name], result
+    assert not run_play(play_vars(other_port=2), names=('firewall',), other=(str(tmp_path),)).get('failed')
+
+
+def test_the_play_check_and_one_roles_rules_are_not_asked_together():
+    loader = DataLoader()
+    task = MagicMock(async_val=0, check_mode=False, diff=False, args={'play': True, 'rules': 'mariadb'})
+    with pytest.raises(AnsibleActionFail, match='not both'):
+        ActionModule(task, MagicMock(), MagicMock(), loader, Templar(loader=loader), MagicMock()).run(task_vars={})
