@@ -20,6 +20,7 @@ import yaml
 from ansible.errors import AnsibleActionFail
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.plugins.action import ActionBase
+from ansible.utils.vars import load_extra_vars
 
 RULES_PACKAGE = 'ansible_collections.pacsops.server.plugins.plugin_utils.inputs'
 
@@ -85,13 +86,19 @@ ROLES_DIRECTORY = os.path.realpath(os.path.join(os.path.dirname(__file__), '..',
 
 def play_roles(play):
     """The roles a play imports (its roles section and its import_role tasks), each once, in the play's order: their
-    paths, and the name of their rules for the roles of this collection (None for the others)."""
+    paths, the name of their rules for the roles of this collection (None for the others), and the role."""
     found = {}
     for role in getattr(play, 'roles', None) or ():
         path = os.path.realpath(role.get_role_path())
         own = os.path.dirname(path) == ROLES_DIRECTORY
-        found.setdefault(path, os.path.basename(path) if own else None)
-    return list(found.items())
+        found.setdefault(path, (path, os.path.basename(path) if own else None, role))
+    return list(found.values())
+
+
+def role_view(task_vars, role, extra_vars):
+    """The variables as the role's own tasks see them: the play's, then the role's (vars/main.yml, the vars: of its
+    entry in the play's roles section, its parameters), then the extra variables (-e), which win over all."""
+    return dict(task_vars, **dict(role.get_vars(), **extra_vars))
 
 
 def variable_checks(rules):
@@ -141,13 +148,15 @@ class ActionModule(ActionBase):
         that need only its variables. Each role checks all its rules again when it runs (they may read the release's
         names and the host), and registers what it derives."""
         roles = play_roles(self._task.get_play())
+        extra_vars = load_extra_vars(self._loader)
         errors = []
-        for path, name in roles:
+        for path, name, role in roles:
             options = role_options(path)
+            role_vars = role_view(task_vars, role, extra_vars)
             rules = load_rules(name) if name and importlib.util.find_spec('%s.%s' % (RULES_PACKAGE, name)) else None
             public = [input_name for input_name in (rules.INPUTS if rules else ()) if not input_name.startswith('__')]
             names = set(options) | set(public)
-            values = self._templar.template({name_: task_vars[name_] for name_ in names if name_ in task_vars})
+            values = self._templar.template({name_: role_vars[name_] for name_ in names if name_ in role_vars})
             label = name or os.path.basename(path)
             missing = sorted(set(public) - set(values))
             if missing:
@@ -159,5 +168,5 @@ class ActionModule(ActionBase):
         if errors:
             return dict(failed=True, changed=False, errors=errors,
                         msg='Invalid input, nothing was changed: %s' % ' '.join(errors))
-        return dict(changed=False, roles=[name or os.path.basename(path) for path, name in roles],
+        return dict(changed=False, roles=[name or os.path.basename(path) for path, name, role in roles],
                     msg='The inputs of the %d roles of this play are valid' % len(roles))

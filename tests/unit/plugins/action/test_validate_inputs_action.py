@@ -133,10 +133,16 @@ HOST_PLAYBOOK_ROLES = ('preflight', 'proxy', 'service_account', 'selinux', 'fire
                        'docker', 'mariadb', 'clamav', 'openvpn', 'dicom_service', 'hardening')
 
 
-def fake_play(names, other=()):
-    """A play that imports these roles of the collection (docker twice, as the host playbook does) and others."""
-    roles = [MagicMock(**{'get_role_path.return_value': str(ROLES / name)}) for name in names]
-    roles += [MagicMock(**{'get_role_path.return_value': path}) for path in other]
+def fake_role(path, role_vars=None):
+    return MagicMock(**{'get_role_path.return_value': path, 'get_vars.return_value': dict(role_vars or {})})
+
+
+def fake_play(names, other=(), role_vars=None):
+    """A play that imports these roles of the collection (docker twice, as the host playbook does) and others; role_vars:
+    {role: the vars of its entry in the play's roles section}."""
+    role_vars = role_vars or {}
+    roles = [fake_role(str(ROLES / name), role_vars.get(name)) for name in names]
+    roles += [fake_role(path) for path in other]
     return MagicMock(roles=roles)
 
 
@@ -165,10 +171,10 @@ def trusted(value):
     return trust_as_template(value) if isinstance(value, str) and '{{' in value else value
 
 
-def run_play(task_vars, names=HOST_PLAYBOOK_ROLES + ('docker',), other=()):
+def run_play(task_vars, names=HOST_PLAYBOOK_ROLES + ('docker',), other=(), role_vars=None):
     loader = DataLoader()
     task = MagicMock(async_val=0, check_mode=False, diff=False, args={'play': True})
-    task.get_play.return_value = fake_play(names, other)
+    task.get_play.return_value = fake_play(names, other, role_vars)
     templar = Templar(loader=loader, variables=task_vars)
     return ActionModule(task, MagicMock(), MagicMock(), loader, templar, MagicMock()).run(task_vars=task_vars)
 
@@ -222,3 +228,17 @@ def test_the_play_check_and_one_roles_rules_are_not_asked_together():
     task = MagicMock(async_val=0, check_mode=False, diff=False, args={'play': True, 'rules': 'mariadb'})
     with pytest.raises(AnsibleActionFail, match='not both'):
         ActionModule(task, MagicMock(), MagicMock(), loader, Templar(loader=loader), MagicMock()).run(task_vars={})
+
+
+def test_the_play_check_reads_a_roles_entry_vars_and_extra_vars_win(monkeypatch):
+    # playbooks/o3_stack.yml gives preflight its own vars in the roles section: they are what the role runs with.
+    bad = {'preflight': {'preflight_concurrent_users': 0}}
+    result = run_play(play_vars(), names=('preflight', 'firewall'), role_vars=bad)
+    assert result['failed'] is True and [error.split(':', 1)[0] for error in result['errors']] == ['preflight'], result
+    good = {'preflight': {'preflight_concurrent_users': 25}}
+    assert not run_play(play_vars(preflight_concurrent_users=0), names=('preflight',), role_vars=good).get('failed')
+    # -e wins over the role's vars, as in Ansible.
+    from ansible import context
+    from ansible.module_utils.common.collections import ImmutableDict
+    monkeypatch.setattr(context, 'CLIARGS', ImmutableDict(extra_vars=('{"preflight_concurrent_users": 0}',)))
+    assert run_play(play_vars(), names=('preflight',), role_vars=good)['failed'] is True
