@@ -95,6 +95,12 @@ def play_roles(play):
     return list(found.values())
 
 
+def entry_options(role, entrypoint='main'):
+    """The options of a role's entry point, read as Ansible reads them (meta/argument_specs.yml or .yaml, else the
+    argument_specs of meta/main.yml); none when the role has no argument spec."""
+    return ((role._get_role_argspecs() or {}).get(entrypoint) or {}).get('options') or {}
+
+
 def role_view(task_vars, role, extra_vars):
     """The variables as the role's own tasks see them: the play's, then the role's (vars/main.yml, the vars: of its
     entry in the play's roles section, its parameters), then the extra variables (-e), which win over all."""
@@ -151,7 +157,7 @@ class ActionModule(ActionBase):
         extra_vars = load_extra_vars(self._loader)
         errors = []
         for path, name, role in roles:
-            options = role_options(path)
+            options = entry_options(role)
             role_vars = role_view(task_vars, role, extra_vars)
             rules = load_rules(name) if name and importlib.util.find_spec('%s.%s' % (RULES_PACKAGE, name)) else None
             public = [input_name for input_name in (rules.INPUTS if rules else ()) if not input_name.startswith('__')]

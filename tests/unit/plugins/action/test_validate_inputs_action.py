@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import pathlib
 from unittest.mock import MagicMock
 
 import pytest
@@ -134,7 +135,10 @@ HOST_PLAYBOOK_ROLES = ('preflight', 'proxy', 'service_account', 'selinux', 'fire
 
 
 def fake_role(path, role_vars=None):
-    return MagicMock(**{'get_role_path.return_value': path, 'get_vars.return_value': dict(role_vars or {})})
+    spec = pathlib.Path(path) / 'meta' / 'argument_specs.yml'
+    specs = (yaml.safe_load(spec.read_text()) or {}).get('argument_specs') if spec.exists() else {}
+    return MagicMock(**{'get_role_path.return_value': path, 'get_vars.return_value': dict(role_vars or {}),
+                        '_get_role_argspecs.return_value': specs})
 
 
 def fake_play(names, other=(), role_vars=None):
@@ -221,6 +225,9 @@ def test_the_play_check_reads_the_argument_spec_of_a_role_of_another_collection(
     assert result['failed'] is True and result['errors'] == [
         '%s: missing required arguments: other_port' % tmp_path.name], result
     assert not run_play(play_vars(other_port=2), names=('firewall',), other=(str(tmp_path),)).get('failed')
+    # A role without an argument spec has nothing to check.
+    (tmp_path / 'meta' / 'argument_specs.yml').unlink()
+    assert not run_play(play_vars(), names=('firewall',), other=(str(tmp_path),)).get('failed')
 
 
 def test_the_play_check_and_one_roles_rules_are_not_asked_together():
