@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Measures what the performance goals are about, in one go, on fresh containers of one image:
-#   1. the shell floor (tools/bench/shell-floor.sh: the same packages and services as a script),
+#   1. the shell floor (tools/bench/shell-floor.sh: the same packages and services as a script), and the
+#      same steps as plain Ansible tasks (shell-floor.sh --tasks: what Ansible adds before any configuration),
 #   2. playbooks/ipacs_host.yml: converge (cold), re-run of the converged host, check mode on it,
 #      the services the re-run restarted, and the re-run's tasks that were not skipped (remote calls:
 #      those that are not controller-only, not delegated to the controller, not answered on the
 #      controller from a host_state read, and not answered from the run's first read), and the commands the
 #      connection ran on the host during one more re-run at -vvv.
 # Prints a Markdown table. Usage: tools/benchmark.sh [image]   (default pacsops/debian12:latest)
-# Containers: $PACSOPS_BENCH_PREFIX-floor and $PACSOPS_BENCH_PREFIX (default pacsops-bench).
+# Containers: $PACSOPS_BENCH_PREFIX-floor, -floor-tasks and $PACSOPS_BENCH_PREFIX (default pacsops-bench).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PWD/.venv/bin:$PATH" ANSIBLE_CONFIG="$PWD/ansible.cfg" ANSIBLE_NOCOLOR=1
@@ -26,6 +27,9 @@ secs() { printf '%d.%d' $(($1 / 1000)) $(($1 % 1000 / 100)); }
 tools/bench/shell-floor.sh "$image" >$logs/floor.log 2>&1 || { tail -20 $logs/floor.log; exit 1; }
 floor_first=$(sed -n 's/^first run: \([0-9]*\) ms$/\1/p' $logs/floor.log)
 floor_second=$(sed -n 's/^second run: \([0-9]*\) ms$/\1/p' $logs/floor.log)
+tools/bench/shell-floor.sh --tasks "$image" >$logs/floor-tasks.log 2>&1 || { tail -20 $logs/floor-tasks.log; exit 1; }
+tasks_first=$(sed -n 's/^first run: \([0-9]*\) ms$/\1/p' $logs/floor-tasks.log)
+tasks_second=$(sed -n 's/^second run: \([0-9]*\) ms$/\1/p' $logs/floor-tasks.log)
 
 # 2. The playbook with the example inventory's variables, on one fresh host.
 cp -r inventories/example/group_vars "$inventory/"
@@ -111,6 +115,8 @@ read -r _ tasks_ran remote_calls < <(grep '^TOTAL' $logs/rerun-tasks.txt)
 
 floor=${floor_first:-0}
 ratio=$(python3 -c "print('%.2f' % (${took[converge]} / max($floor, 1)))")
+tasks_ratio=$(python3 -c "print('%.2f' % (${tasks_first:-0} / max($floor, 1)))")
+over_tasks=$(python3 -c "print('%.2f' % (${took[converge]} / max(${tasks_first:-0}, 1)))")
 cat <<TABLE
 Benchmark of playbooks/ipacs_host.yml, image $image, $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg), $(date -u +%FT%TZ)
 
@@ -118,7 +124,9 @@ Benchmark of playbooks/ipacs_host.yml, image $image, $(nproc) cores, load $(cut 
 |---|---|---|
 | shell floor, fresh container | $(secs $floor) s | |
 | shell floor, second run | $(secs ${floor_second:-0}) s | |
-| converge | $(secs ${took[converge]}) s (${ratio}x floor), ${recap[converge]} | <= 1.3x floor |
+| the floor's steps as tasks (one apt install, starts, ports, account, databases), fresh container | $(secs ${tasks_first:-0}) s (${tasks_ratio}x floor) | |
+| the floor's steps as tasks, second run | $(secs ${tasks_second:-0}) s | |
+| converge | $(secs ${took[converge]}) s (${ratio}x floor, ${over_tasks}x the floor as tasks), ${recap[converge]} | <= 1.3x floor |
 | re-run | $(secs ${took[rerun]}) s, ${recap[rerun]} | <= 8 s, changed=0 |
 | check mode | $(secs ${took[check]}) s, ${recap[check]} | <= 8 s, changed=0 |
 | services restarted by the re-run and check mode | ${restarted:-none} | none |

@@ -4,13 +4,19 @@
 # and its schemas, chrony, ClamAV, OpenVPN, the ipacs account, the Orthanc DICOM archive, and the
 # hardening role's packages: sshd, auditd, unattended-upgrades, Lynis and its helpers) on a fresh
 # container, then runs again.
-# Usage: tools/bench/shell-floor.sh [image]   prints "first run: N ms" and "second run: N ms".
+# With --tasks, the same steps as a playbook of the built-in and dependency modules instead
+# (tools/bench/floor-tasks.yml: one apt transaction, the starts, the ports, the account, the databases),
+# on a container of its own: what Ansible itself adds to the floor, before any configuration.
+# Usage: tools/bench/shell-floor.sh [--tasks] [image]   prints "first run: N ms" and "second run: N ms".
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 export PATH="$PWD/.venv/bin:$PATH"
+mode=shell
+[ "${1:-}" != --tasks ] || { mode=tasks; shift; }
 image=${1:-pacsops/debian12:latest}
 host=${PACSOPS_BENCH_PREFIX:-pacsops-bench}-floor
-inventory=$(mktemp)
+[ $mode = shell ] || host=$host-tasks
+inventory=$(mktemp --suffix .yml)
 trap 'rm -f "$inventory"; docker rm -f $host >/dev/null 2>&1 || true' EXIT
 docker rm -f $host >/dev/null 2>&1 || true
 # create.yml's last play waits for the container through the inventory's connection.
@@ -18,17 +24,18 @@ printf 'all:\n  hosts:\n    %s:\n      ansible_connection: community.docker.dock
 ansible-playbook molecule/shared/create.yml -i "$inventory" \
   -e "{\"molecule_yml\": {\"platforms\": [{\"name\": \"$host\", \"image\": \"$image\"}]}}" >/dev/null
 
-script='set -e
-export DEBIAN_FRONTEND=noninteractive
-. /etc/os-release
 # Debian 13 ships Compose v2 as docker-compose; Debian 12 gets docker.io alone (as the role does).
-compose=""; [ "$VERSION_ID" = 12 ] || compose="docker-cli docker-compose"
-packages="firewalld docker.io $compose mariadb-server mariadb-client python3-pymysql chrony
+packages="firewalld docker.io mariadb-server mariadb-client python3-pymysql chrony
   clamav-daemon clamav-freshclam clamdscan openvpn python3-selinux python3-semanage orthanc
   openssh-server auditd unattended-upgrades libpam-pwquality lynis debsums apt-show-versions sysstat
   libpam-tmpdir apt-listchanges"
+[ "$(docker exec $host sh -c '. /etc/os-release; echo $VERSION_ID')" = 12 ] || packages="$packages docker-cli docker-compose"
+packages=$(echo $packages)
+
+script='set -e
+export DEBIAN_FRONTEND=noninteractive
 [ -n "$(find /var/lib/apt/lists -name "*Packages*" -mmin -1440 2>/dev/null)" ] || apt-get update -qq
-dpkg -s $packages >/dev/null 2>&1 || apt-get install -y -qq --no-install-recommends $packages >/dev/null
+dpkg -s $PACKAGES >/dev/null 2>&1 || apt-get install -y -qq --no-install-recommends $PACKAGES >/dev/null
 systemctl enable --now firewalld docker mariadb chrony clamav-freshclam orthanc ssh >/dev/null 2>&1
 for p in 22/tcp 80/tcp 443/tcp; do firewall-cmd -q --permanent --add-port=$p; done
 firewall-cmd -q --reload
@@ -41,6 +48,11 @@ mysql -e "CREATE DATABASE IF NOT EXISTS public_pacs; CREATE DATABASE IF NOT EXIS
 
 for label in first second; do
   start=$(date +%s%N)
-  docker exec $host bash -c "$script"
+  if [ $mode = shell ]; then
+    docker exec -e PACKAGES="$packages" $host bash -c "$script"
+  else
+    ansible-playbook -i "$inventory" tools/bench/floor-tasks.yml -e "floor_packages='$packages'" \
+      | grep -E "^$host +:" | tr -s ' '
+  fi
   echo "$label run: $(( ($(date +%s%N) - start) / 1000000 )) ms"
 done
