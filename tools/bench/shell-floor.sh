@@ -17,7 +17,8 @@ image=${1:-pacsops/debian12:latest}
 host=${PACSOPS_BENCH_PREFIX:-pacsops-bench}-floor
 [ $mode = shell ] || host=$host-tasks
 inventory=$(mktemp --suffix .yml)
-trap 'rm -f "$inventory"; docker rm -f $host >/dev/null 2>&1 || true' EXIT
+log=$(mktemp)
+trap 'rm -f "$inventory" "$log"; docker rm -f $host >/dev/null 2>&1 || true' EXIT
 docker rm -f $host >/dev/null 2>&1 || true
 # create.yml's last play waits for the container through the inventory's connection.
 printf 'all:\n  hosts:\n    %s:\n      ansible_connection: community.docker.docker_api\n' $host >"$inventory"
@@ -51,8 +52,10 @@ for label in first second; do
   if [ $mode = shell ]; then
     docker exec -e PACKAGES="$packages" $host bash -c "$script"
   else
-    ansible-playbook -i "$inventory" tools/bench/floor-tasks.yml -e "floor_packages='$packages'" \
-      | grep -E "^$host +:" | tr -s ' '
+    # The whole output goes to the log (the caller shows its tail on a failure), the recap line here.
+    ansible-playbook -i "$inventory" tools/bench/floor-tasks.yml -e "floor_packages='$packages'" >"$log" 2>&1 \
+      || { tail -30 "$log"; exit 1; }
+    grep -E "^$host +:" "$log" | tr -s ' '
   fi
   echo "$label run: $(( ($(date +%s%N) - start) / 1000000 )) ms"
 done
